@@ -1,0 +1,346 @@
+//! The value model every codec reads and writes: a graph of JS values held in an arena.
+//!
+//! Session values may share references and contain cycles, so a value is not a tree but a graph:
+//! nodes live in a `Vec`, and containers point at their children by [`NodeId`]. Identity is the
+//! node id — two containers that point at the same id hold the same JS object, which is what
+//! devalue's repeated references and V8's back-references express. Walking the graph never
+//! recurses on the Rust stack, so hostile nesting depth cannot overflow it.
+//!
+//! Primitives are nodes too (devalue gives each its own index); two primitive nodes with equal
+//! values are interchangeable, and writers de-duplicate them by value where the format does.
+
+use num_bigint::BigInt;
+
+use super::string::JsString;
+
+/// Index of a node in its [`Graph`].
+pub type NodeId = u32;
+
+/// An arena of JS values.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Graph {
+    nodes: Vec<Node>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Node {
+    Undefined,
+    Null,
+    Bool(bool),
+    /// Any double, NaN, ±Infinity and -0 included.
+    Number(f64),
+    String(JsString),
+    BigInt(BigInt),
+    Array(Array),
+    Object(Object),
+    /// Milliseconds since the epoch; NaN is an invalid date.
+    Date(f64),
+    RegExp(RegExp),
+    /// Entries in insertion order.
+    Map(Vec<(NodeId, NodeId)>),
+    /// Values in insertion order.
+    Set(Vec<NodeId>),
+    /// A boxed primitive (`new Number(1)`, `Object(1n)`…): points at a Number, String, Bool or
+    /// BigInt node.
+    Boxed(NodeId),
+    ArrayBuffer(Vec<u8>),
+    /// A typed array or DataView over an `ArrayBuffer` node.
+    View(View),
+    /// A WHATWG URL, by its `href`.
+    Url(JsString),
+}
+
+/// An array: dense (no holes) or with holes / sparse.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Array {
+    /// `length == items.len()`, every index present.
+    Dense(Vec<NodeId>),
+    /// Only the present indices, ascending and unique, each below `length`.
+    Holey { length: u32, items: Vec<(u32, NodeId)> },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Object {
+    /// `Object.create(null)` rather than a plain `{}`.
+    pub null_prototype: bool,
+    /// Own enumerable string keys in `Object.keys` order, each at most once.
+    pub props: Vec<(JsString, NodeId)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct RegExp {
+    /// The pattern as `RegExp.prototype.source` gives it.
+    pub source: JsString,
+    pub flags: RegExpFlags,
+}
+
+/// RegExp flags as a set; [`RegExpFlags::to_js`] gives them in the order of `RegExp.prototype.flags`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct RegExpFlags(u16);
+
+impl RegExpFlags {
+    /// The flag letters in the order `RegExp.prototype.flags` lists them.
+    pub const ORDER: &'static [u8; 8] = b"dgimsuvy";
+
+    /// Parses a flags string; `None` for an unknown or repeated letter, or for `u` with `v`.
+    pub fn from_js(flags: &str) -> Option<Self> {
+        let mut bits = 0u16;
+        for letter in flags.bytes() {
+            let position = Self::ORDER.iter().position(|&l| l == letter)?;
+            let bit = 1 << position;
+            if bits & bit != 0 {
+                return None;
+            }
+            bits |= bit;
+        }
+        let both_unicode_modes = (1 << 5) | (1 << 6);
+        if bits & both_unicode_modes == both_unicode_modes {
+            return None;
+        }
+        Some(Self(bits))
+    }
+
+    pub fn to_js(self) -> String {
+        Self::ORDER
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.0 & (1 << i) != 0)
+            .map(|(_, &l)| l as char)
+            .collect()
+    }
+
+    pub fn has(self, letter: u8) -> bool {
+        Self::ORDER.iter().position(|&l| l == letter).is_some_and(|i| self.0 & (1 << i) != 0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct View {
+    pub kind: ViewKind,
+    /// The `ArrayBuffer` node this view looks into.
+    pub buffer: NodeId,
+    pub byte_offset: u64,
+    /// In elements for a typed array, in bytes for a DataView (as devalue writes them).
+    pub length: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ViewKind {
+    Int8Array,
+    Uint8Array,
+    Uint8ClampedArray,
+    Int16Array,
+    Uint16Array,
+    Int32Array,
+    Uint32Array,
+    Float16Array,
+    Float32Array,
+    Float64Array,
+    BigInt64Array,
+    BigUint64Array,
+    DataView,
+}
+
+impl ViewKind {
+    pub const ALL: [ViewKind; 13] = [
+        ViewKind::Int8Array,
+        ViewKind::Uint8Array,
+        ViewKind::Uint8ClampedArray,
+        ViewKind::Int16Array,
+        ViewKind::Uint16Array,
+        ViewKind::Int32Array,
+        ViewKind::Uint32Array,
+        ViewKind::Float16Array,
+        ViewKind::Float32Array,
+        ViewKind::Float64Array,
+        ViewKind::BigInt64Array,
+        ViewKind::BigUint64Array,
+        ViewKind::DataView,
+    ];
+
+    /// The constructor name, which is also devalue's tag.
+    pub fn name(self) -> &'static str {
+        match self {
+            ViewKind::Int8Array => "Int8Array",
+            ViewKind::Uint8Array => "Uint8Array",
+            ViewKind::Uint8ClampedArray => "Uint8ClampedArray",
+            ViewKind::Int16Array => "Int16Array",
+            ViewKind::Uint16Array => "Uint16Array",
+            ViewKind::Int32Array => "Int32Array",
+            ViewKind::Uint32Array => "Uint32Array",
+            ViewKind::Float16Array => "Float16Array",
+            ViewKind::Float32Array => "Float32Array",
+            ViewKind::Float64Array => "Float64Array",
+            ViewKind::BigInt64Array => "BigInt64Array",
+            ViewKind::BigUint64Array => "BigUint64Array",
+            ViewKind::DataView => "DataView",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+
+    /// Bytes per element (1 for a DataView, whose length counts bytes).
+    pub fn element_size(self) -> u64 {
+        match self {
+            ViewKind::Int8Array | ViewKind::Uint8Array | ViewKind::Uint8ClampedArray | ViewKind::DataView => 1,
+            ViewKind::Int16Array | ViewKind::Uint16Array | ViewKind::Float16Array => 2,
+            ViewKind::Int32Array | ViewKind::Uint32Array | ViewKind::Float32Array => 4,
+            ViewKind::Float64Array | ViewKind::BigInt64Array | ViewKind::BigUint64Array => 8,
+        }
+    }
+}
+
+impl Graph {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_capacity(nodes: usize) -> Self {
+        Self { nodes: Vec::with_capacity(nodes) }
+    }
+
+    /// Adds a node and returns its id.
+    pub fn push(&mut self, node: Node) -> NodeId {
+        let id = self.nodes.len() as NodeId;
+        self.nodes.push(node);
+        id
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id as usize]
+    }
+
+    pub fn node_mut(&mut self, id: NodeId) -> &mut Node {
+        &mut self.nodes[id as usize]
+    }
+
+    pub fn get(&self, id: NodeId) -> Option<&Node> {
+        self.nodes.get(id as usize)
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// Moves every node of `other` into this graph and returns where `other`'s node 0 now is:
+    /// a node that was `id` in `other` is `id + offset` here.
+    pub fn append(&mut self, other: Graph) -> NodeId {
+        let offset = self.nodes.len() as NodeId;
+        self.nodes.extend(other.nodes.into_iter().map(|mut node| {
+            node.for_each_child_mut(|child| *child += offset);
+            node
+        }));
+        offset
+    }
+
+    /// Copies the value at `root` (everything reachable from it) out into a graph of its own,
+    /// whose root is node 0.
+    pub fn extract(&self, root: NodeId) -> Graph {
+        let mut new_id: std::collections::HashMap<NodeId, NodeId> = std::collections::HashMap::new();
+        let mut order = vec![root];
+        new_id.insert(root, 0);
+        let mut next = 0;
+        while next < order.len() {
+            let id = order[next];
+            next += 1;
+            self.node(id).for_each_child(|child| {
+                if !new_id.contains_key(&child) {
+                    new_id.insert(child, order.len() as NodeId);
+                    order.push(child);
+                }
+            });
+        }
+        let mut out = Graph::with_capacity(order.len());
+        for id in order {
+            let mut node = self.node(id).clone();
+            node.for_each_child_mut(|child| *child = new_id[child]);
+            out.push(node);
+        }
+        out
+    }
+}
+
+impl Node {
+    /// Calls `f` with every node id this node points at, in the order a writer visits them.
+    pub fn for_each_child(&self, mut f: impl FnMut(NodeId)) {
+        match self {
+            Node::Array(Array::Dense(items)) => items.iter().for_each(|&id| f(id)),
+            Node::Array(Array::Holey { items, .. }) => items.iter().for_each(|&(_, id)| f(id)),
+            Node::Object(object) => object.props.iter().for_each(|(_, id)| f(*id)),
+            Node::Map(entries) => entries.iter().for_each(|&(k, v)| {
+                f(k);
+                f(v)
+            }),
+            Node::Set(values) => values.iter().for_each(|&id| f(id)),
+            Node::Boxed(id) => f(*id),
+            Node::View(view) => f(view.buffer),
+            _ => {}
+        }
+    }
+
+    pub fn for_each_child_mut(&mut self, mut f: impl FnMut(&mut NodeId)) {
+        match self {
+            Node::Array(Array::Dense(items)) => items.iter_mut().for_each(&mut f),
+            Node::Array(Array::Holey { items, .. }) => items.iter_mut().for_each(|(_, id)| f(id)),
+            Node::Object(object) => object.props.iter_mut().for_each(|(_, id)| f(id)),
+            Node::Map(entries) => entries.iter_mut().for_each(|(k, v)| {
+                f(k);
+                f(v)
+            }),
+            Node::Set(values) => values.iter_mut().for_each(&mut f),
+            Node::Boxed(id) => f(id),
+            Node::View(view) => f(&mut view.buffer),
+            _ => {}
+        }
+    }
+
+    /// A primitive in the JS sense (not an object).
+    pub fn is_primitive(&self) -> bool {
+        matches!(
+            self,
+            Node::Undefined | Node::Null | Node::Bool(_) | Node::Number(_) | Node::String(_) | Node::BigInt(_)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regexp_flags_follow_js_order() {
+        assert_eq!(RegExpFlags::from_js("ygmi").unwrap().to_js(), "gimy");
+        assert_eq!(RegExpFlags::from_js("dgimsuy").unwrap().to_js(), "dgimsuy");
+        assert!(RegExpFlags::from_js("gg").is_none());
+        assert!(RegExpFlags::from_js("x").is_none());
+        assert!(RegExpFlags::from_js("uv").is_none());
+        assert!(RegExpFlags::from_js("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn append_and_extract_keep_identity() {
+        let mut a = Graph::new();
+        let s = a.push(Node::String("x".into()));
+        let arr = a.push(Node::Array(Array::Dense(vec![s, s])));
+        let mut b = Graph::new();
+        let obj = b.push(Node::Object(Object { null_prototype: false, props: vec![] }));
+        let cyc = b.push(Node::Array(Array::Dense(vec![obj, 1])));
+        let offset = a.append(b);
+        assert_eq!(a.node(cyc + offset), &Node::Array(Array::Dense(vec![obj + offset, 1 + offset])));
+        let out = a.extract(arr);
+        assert_eq!(out.len(), 2);
+        assert_eq!(out.node(0), &Node::Array(Array::Dense(vec![1, 1])));
+        let out = a.extract(cyc + offset);
+        assert_eq!(out.node(0), &Node::Array(Array::Dense(vec![1, 0])));
+    }
+}

@@ -1,0 +1,3 @@
+//! The napi binding of napi-session (being written).
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
