@@ -6,3 +6,7 @@ pub mod codec;
 pub mod error;
 
 pub use error::{Error, ErrorCode, Result};
+pub mod cookie;
+pub mod id;
+pub mod session;
+pub mod store;

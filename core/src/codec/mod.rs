@@ -9,3 +9,14 @@ pub mod value;
 
 pub use string::JsString;
 pub use value::{Array, Graph, Node, NodeId, Object, RegExp, RegExpFlags, View, ViewKind};
+
+use crate::Result;
+
+/// A value handed over by the JS layer (`lib/handoff.js`): V8's serialization format (it starts
+/// with the version tag 0xFF) or, where V8's format could not carry it, devalue text.
+pub fn decode_handoff(bytes: &[u8]) -> Result<(Graph, NodeId)> {
+    match bytes.first() {
+        Some(0xFF) => v8::read(bytes),
+        _ => devalue::parse(bytes),
+    }
+}

@@ -11,3 +11,6 @@ pub fn read(_bytes: &[u8]) -> Result<(Graph, NodeId)> {
 pub fn write(_graph: &Graph, _root: NodeId) -> Result<Vec<u8>> {
     Err(crate::Error::serialize("V8 writer is not written yet"))
 }
+
+/// The format versions `read` understands.
+pub const SUPPORTED_VERSIONS: std::ops::RangeInclusive<u32> = 13..=15;

@@ -1,0 +1,271 @@
+//! The session cookie: finding the id in a `Cookie` header, and building `Set-Cookie` values
+//! (RFC 6265bis) with the `cookie` crate.
+//!
+//! Defaults follow Astro: `HttpOnly` always, `SameSite=Lax`, `Path=/`, `Secure` in production.
+//! The rules browsers enforce (the `__Host-` and `__Secure-` prefixes, `SameSite=None` and
+//! `Partitioned` needing `Secure`) are checked once, when the configuration is built, so a cookie
+//! the browser would silently drop is a configuration error instead.
+
+use cookie::{time::Duration, Cookie};
+/// The `SameSite` attribute values.
+pub use cookie::SameSite;
+
+use crate::id::SessionId;
+use crate::{Error, Result};
+
+/// The cookie name Astro uses by default.
+pub const DEFAULT_COOKIE_NAME: &str = "astro-session";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Priority {
+    Low,
+    Medium,
+    High,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CookieConfig {
+    pub name: String,
+    pub domain: Option<String>,
+    pub path: String,
+    /// Seconds; `None` makes a browser-session cookie.
+    pub max_age: Option<i64>,
+    /// `None` leaves the attribute out.
+    pub same_site: Option<SameSite>,
+    pub secure: bool,
+    pub partitioned: bool,
+    pub priority: Option<Priority>,
+}
+
+impl CookieConfig {
+    /// The defaults, with `Secure` on when `production` (Astro: `NODE_ENV=production`).
+    pub fn new(name: impl Into<String>, production: bool) -> Self {
+        Self {
+            name: name.into(),
+            domain: None,
+            path: "/".into(),
+            max_age: None,
+            same_site: Some(SameSite::Lax),
+            secure: production,
+            partitioned: false,
+            priority: None,
+        }
+    }
+
+    /// Checks what browsers would otherwise reject without a word.
+    pub fn validate(&self) -> Result<()> {
+        if self.name.is_empty() || !self.name.bytes().all(is_token_byte) {
+            return Err(Error::config(format!(
+                "cookie name {:?} is not a valid cookie name: use letters, digits and !#$%&'*+-.^_`|~",
+                self.name
+            )));
+        }
+        if let Some(domain) = &self.domain {
+            if domain.is_empty() || !domain.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',') {
+                return Err(Error::config(format!("cookie domain {domain:?} is not a valid domain")));
+            }
+        }
+        if !self.path.starts_with('/') || !self.path.bytes().all(|b| b.is_ascii_graphic() && b != b';') {
+            return Err(Error::config(format!(
+                "cookie path {:?} must start with \"/\" and hold no spaces, controls or \";\"",
+                self.path
+            )));
+        }
+        if let Some(max_age) = self.max_age {
+            if max_age < 0 {
+                return Err(Error::config("cookie maxAge must be a number of seconds, 0 or more"));
+            }
+        }
+        let prefix_rule = if self.name.starts_with("__Host-") {
+            if !self.secure || self.domain.is_some() || self.path != "/" {
+                Some("a __Host- cookie must be secure, have no domain and have path \"/\"")
+            } else {
+                None
+            }
+        } else if self.name.starts_with("__Secure-") && !self.secure {
+            Some("a __Secure- cookie must be secure")
+        } else {
+            None
+        };
+        if let Some(rule) = prefix_rule {
+            return Err(Error::config(format!("cookie {:?}: {rule} (browsers ignore it otherwise)", self.name)));
+        }
+        if self.same_site == Some(SameSite::None) && !self.secure {
+            return Err(Error::config(
+                "cookie sameSite \"none\" needs secure: true (browsers reject it otherwise)",
+            ));
+        }
+        if self.partitioned && !self.secure {
+            return Err(Error::config("a partitioned cookie needs secure: true (browsers reject it otherwise)"));
+        }
+        Ok(())
+    }
+
+    /// The `Set-Cookie` value that gives the browser `value` (the session id, possibly signed).
+    pub fn set_cookie(&self, value: &str) -> String {
+        let mut cookie = self.base(value);
+        if let Some(seconds) = self.max_age {
+            cookie.set_max_age(Duration::seconds(seconds));
+        }
+        self.finish(cookie)
+    }
+
+    /// The `Set-Cookie` value that removes the cookie from the browser.
+    pub fn expire_cookie(&self) -> String {
+        let mut cookie = self.base("");
+        cookie.make_removal();
+        self.finish(cookie)
+    }
+
+    fn base<'a>(&'a self, value: &'a str) -> Cookie<'a> {
+        let mut cookie = Cookie::new(self.name.as_str(), value);
+        cookie.set_http_only(true);
+        cookie.set_path(self.path.as_str());
+        cookie.set_secure(self.secure);
+        cookie.set_same_site(self.same_site);
+        if self.partitioned {
+            cookie.set_partitioned(true);
+        }
+        if let Some(domain) = &self.domain {
+            cookie.set_domain(domain.as_str());
+        }
+        cookie
+    }
+
+    fn finish(&self, cookie: Cookie<'_>) -> String {
+        let mut text = cookie.to_string();
+        // Chrome's Priority attribute is not in RFC 6265bis, so the crate does not write it.
+        if let Some(priority) = self.priority {
+            text.push_str(match priority {
+                Priority::Low => "; Priority=Low",
+                Priority::Medium => "; Priority=Medium",
+                Priority::High => "; Priority=High",
+            });
+        }
+        text
+    }
+}
+
+/// The values of every cookie called `name` in a `Cookie` header, in order. Malformed pieces of
+/// the header are skipped, never an error: the header comes from the client.
+pub fn cookie_values<'h>(header: &'h str, name: &'h str) -> impl Iterator<Item = &'h str> + 'h {
+    Cookie::split_parse(header).filter_map(move |cookie| {
+        let cookie = cookie.ok()?;
+        if cookie.name_raw()? != name {
+            return None;
+        }
+        let value = cookie.value_raw()?;
+        // RFC 6265 allows a value in double quotes.
+        Some(value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value))
+    })
+}
+
+/// The session id from a `Cookie` header: the first cookie called `name` whose value is a
+/// well-formed id. A value that is not an id is ignored.
+pub fn find_session_id(header: &str, name: &str) -> Option<SessionId> {
+    cookie_values(header, name).find_map(SessionId::parse)
+}
+
+/// RFC 9110 `token` characters, which are what a cookie name may hold.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+    #[test]
+    fn finds_the_first_valid_id_and_ignores_the_rest() {
+        let header = format!("a=1; astro-session=not-an-id; astro-session={ID}; other=x");
+        assert_eq!(find_session_id(&header, "astro-session").unwrap().as_str(), ID);
+        assert_eq!(find_session_id(&format!("astro-session=\"{ID}\""), "astro-session").unwrap().as_str(), ID);
+        assert!(find_session_id("astro-session=../../etc/passwd", "astro-session").is_none());
+        assert!(find_session_id("", "astro-session").is_none());
+        assert!(find_session_id(";;;=;==; astro-session", "astro-session").is_none());
+        assert!(find_session_id(&format!("xastro-session={ID}"), "astro-session").is_none());
+    }
+
+    #[test]
+    fn tolerates_garbage_headers() {
+        for header in ["\u{0}\u{1}", "=", ";", "a", "a=b=c", "  ;  ; x = y  ", "\u{FFFD}=\u{FFFD}"] {
+            assert!(find_session_id(header, "s").is_none());
+        }
+        assert_eq!(find_session_id(&format!("garbage; ;=; s={ID}"), "s").unwrap().as_str(), ID);
+    }
+
+    #[test]
+    fn default_cookie_attributes() {
+        let config = CookieConfig::new("astro-session", false);
+        config.validate().unwrap();
+        assert_eq!(config.set_cookie(ID), format!("astro-session={ID}; HttpOnly; SameSite=Lax; Path=/"));
+        let production = CookieConfig::new("astro-session", true);
+        assert_eq!(production.set_cookie(ID), format!("astro-session={ID}; HttpOnly; SameSite=Lax; Secure; Path=/"));
+    }
+
+    #[test]
+    fn every_option_is_written() {
+        let config = CookieConfig {
+            name: "sid".into(),
+            domain: Some("example.com".into()),
+            path: "/app".into(),
+            max_age: Some(3600),
+            same_site: Some(SameSite::Strict),
+            secure: true,
+            partitioned: true,
+            priority: Some(Priority::High),
+        };
+        config.validate().unwrap();
+        assert_eq!(
+            config.set_cookie(ID),
+            format!(
+                "sid={ID}; HttpOnly; SameSite=Strict; Partitioned; Secure; Path=/app; Domain=example.com; Max-Age=3600; Priority=High"
+            )
+        );
+    }
+
+    #[test]
+    fn expiring_cookie_clears_the_value() {
+        let text = CookieConfig::new("s", false).expire_cookie();
+        assert!(text.starts_with("s=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires="), "{text}");
+    }
+
+    #[test]
+    fn browser_rules_are_config_errors() {
+        let check = |f: &dyn Fn(&mut CookieConfig)| {
+            let mut config = CookieConfig::new("sid", false);
+            f(&mut config);
+            config.validate()
+        };
+        assert!(check(&|c| c.name = "__Host-sid".into()).is_err());
+        assert!(check(&|c| {
+            c.name = "__Host-sid".into();
+            c.secure = true;
+        })
+        .is_ok());
+        assert!(check(&|c| {
+            c.name = "__Host-sid".into();
+            c.secure = true;
+            c.path = "/app".into();
+        })
+        .is_err());
+        assert!(check(&|c| {
+            c.name = "__Host-sid".into();
+            c.secure = true;
+            c.domain = Some("a.com".into());
+        })
+        .is_err());
+        assert!(check(&|c| c.name = "__Secure-sid".into()).is_err());
+        assert!(check(&|c| c.same_site = Some(SameSite::None)).is_err());
+        assert!(check(&|c| c.partitioned = true).is_err());
+        assert!(check(&|c| c.name = "bad name".into()).is_err());
+        assert!(check(&|c| c.name = "".into()).is_err());
+        assert!(check(&|c| c.path = "app".into()).is_err());
+        assert!(check(&|c| c.path = "/a;b".into()).is_err());
+        assert!(check(&|c| c.max_age = Some(-1)).is_err());
+        let err = check(&|c| c.name = "__Secure-sid".into()).unwrap_err();
+        assert_eq!(err.code, crate::ErrorCode::Config);
+    }
+}

@@ -1,0 +1,212 @@
+//! The I/O of a session: loading its record, and committing its changes with compare-and-set.
+//!
+//! Both take the session's state out under its lock, release the lock for the I/O, and put the
+//! result back — so the JS thread, which takes the same lock for `set()` or `get()`, never waits
+//! on storage.
+
+use std::sync::{Mutex, MutexGuard};
+
+use indexmap::IndexMap;
+
+use super::data::{self, Change, StoredValue};
+use super::{CommitPlan, Session, WritePlan};
+use crate::id::SessionId;
+use crate::store::{now_ms, Expected, Saved, SessionStore, TOMBSTONE, TOMBSTONE_LIFETIME};
+use crate::{Error, Result};
+
+/// How often a write is retried when other requests keep changing the record under it.
+const MAX_ATTEMPTS: usize = 16;
+
+/// What a commit did.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Nothing needed writing (or only tombstones were written).
+    Unchanged,
+    /// The values are stored under `id` as `record`.
+    Written { id: SessionId, record: Vec<u8>, values: IndexMap<String, StoredValue> },
+    /// The session was destroyed by another request while this one ran; its changes were not
+    /// written, so as not to bring it back.
+    Dropped,
+}
+
+/// Reads the session's record if it is needed and not read yet.
+pub async fn load(session: &Mutex<Session>) -> Result<()> {
+    let (id, store) = {
+        let session = lock(session);
+        match session.load_needed() {
+            Some(id) => (id, session.config.store.clone()),
+            None => return Ok(()),
+        }
+    };
+    let record = store.load(&id).await?;
+    lock(session).apply_load(&id, record)
+}
+
+/// Persists the session's changes; returns the `Set-Cookie` values to send.
+pub async fn commit(session: &Mutex<Session>) -> Result<Vec<String>> {
+    let plan = {
+        let mut session = lock(session);
+        if !session.is_dirty() {
+            return Ok(Vec::new());
+        }
+        session.plan_commit()
+    };
+    match execute(&plan).await {
+        Ok(outcome) => Ok(lock(session).finish_commit(outcome)),
+        Err(error) => {
+            lock(session).abort_commit(plan);
+            Err(error)
+        }
+    }
+}
+
+async fn execute(plan: &CommitPlan) -> Result<Outcome> {
+    let store = plan.store.as_ref();
+    let changes: Vec<(&str, &Change)> = plan.changes.iter().map(|(k, c)| (k.as_str(), c)).collect();
+    let has_values = changes.iter().any(|(_, change)| matches!(change, Change::Set { .. }));
+    let outcome = match &plan.write {
+        None => Outcome::Unchanged,
+        Some(WritePlan::Merge { id, loaded, create_if_missing }) => {
+            match merge_into(plan, id, loaded.clone(), &changes).await? {
+                Merged::Written(outcome) => outcome,
+                // Destroyed by another request (a tombstone, or gone since this request read it).
+                Merged::Tombstoned => Outcome::Dropped,
+                Merged::Absent if loaded.is_some() => Outcome::Dropped,
+                Merged::Absent if !has_values => Outcome::Unchanged,
+                // No record because the id was never ours (a stale or forged cookie, or an expired
+                // session): the values go to a new id. Only an id the application chose with
+                // load(id) is created as it is.
+                Merged::Absent if *create_if_missing => create(plan, id, None, &changes).await?,
+                Merged::Absent => create(plan, &SessionId::generate(), None, &changes).await?,
+            }
+        }
+        Some(WritePlan::Create { id, from }) => create(plan, id, from.clone(), &changes).await?,
+    };
+    for (id, loaded) in &plan.tombstones {
+        tombstone(store, id, loaded.clone()).await?;
+    }
+    Ok(outcome)
+}
+
+enum Merged {
+    Written(Outcome),
+    Absent,
+    Tombstoned,
+}
+
+/// Merges `changes` into the live record of `id`, compare-and-set, starting from the record as
+/// this request `loaded` it (saving a read) or as it is now.
+async fn merge_into(
+    plan: &CommitPlan,
+    id: &SessionId,
+    loaded: Option<Vec<u8>>,
+    changes: &[(&str, &Change)],
+) -> Result<Merged> {
+    let store = plan.store.as_ref();
+    let mut current = match loaded {
+        Some(record) => Some(record),
+        None => store.load(id).await?,
+    };
+    for _ in 0..MAX_ATTEMPTS {
+        let record = match current.as_deref() {
+            None => return Ok(Merged::Absent),
+            Some(TOMBSTONE) => return Ok(Merged::Tombstoned),
+            Some(record) => record,
+        };
+        let (merged, lifetime) = merge(plan, Some(record), changes)?;
+        match store.save(id, &merged.record, lifetime, Expected::Current(record)).await? {
+            Saved::Done => return Ok(Merged::Written(written(id.clone(), merged.record))),
+            Saved::Conflict(now) => current = now,
+        }
+    }
+    Err(contended(id))
+}
+
+/// Stores the values as the new session `id`: those of `from` (its live record, if any), with the
+/// changes applied. Then tombstones `from`, compare-and-set: if `from` changed meanwhile, the new
+/// session is written again with those changes, so nothing written to the old id is lost.
+async fn create(
+    plan: &CommitPlan,
+    id: &SessionId,
+    from: Option<(SessionId, Option<Vec<u8>>)>,
+    changes: &[(&str, &Change)],
+) -> Result<Outcome> {
+    let store = plan.store.as_ref();
+    let Some((from_id, loaded)) = from else {
+        let (merged, lifetime) = merge(plan, None, changes)?;
+        match store.save(id, &merged.record, lifetime, Expected::Absent).await? {
+            Saved::Done => return Ok(written(id.clone(), merged.record)),
+            // 122 random bits do not collide; a store that says so is broken.
+            Saved::Conflict(_) => return Err(Error::storage(format!("new session id {id} already exists in the store"))),
+        }
+    };
+    let mut source = match loaded {
+        Some(record) => Some(record),
+        None => store.load(&from_id).await?,
+    };
+    for _ in 0..MAX_ATTEMPTS {
+        let live_source = source.as_deref().filter(|record| *record != TOMBSTONE);
+        let (merged, lifetime) = merge(plan, live_source, changes)?;
+        store.save(id, &merged.record, lifetime, Expected::Any).await?;
+        let Some(old) = live_source else { return Ok(written(id.clone(), merged.record)) };
+        match store.save(&from_id, TOMBSTONE, TOMBSTONE_LIFETIME, Expected::Current(old)).await? {
+            Saved::Done => return Ok(written(id.clone(), merged.record)),
+            Saved::Conflict(now) => source = now,
+        }
+    }
+    Err(contended(&from_id))
+}
+
+/// Replaces the live record of `id` with a tombstone, compare-and-set (so a record that is gone
+/// stays gone rather than becoming a tombstone for an id nobody used).
+async fn tombstone(store: &dyn SessionStore, id: &SessionId, loaded: Option<Vec<u8>>) -> Result<()> {
+    let mut current = match loaded {
+        Some(record) => Some(record),
+        None => store.load(id).await?,
+    };
+    for _ in 0..MAX_ATTEMPTS {
+        let Some(record) = current.as_deref().filter(|record| *record != TOMBSTONE) else { return Ok(()) };
+        match store.save(id, TOMBSTONE, TOMBSTONE_LIFETIME, Expected::Current(record)).await? {
+            Saved::Done => return Ok(()),
+            Saved::Conflict(now) => current = now,
+        }
+    }
+    Err(contended(id))
+}
+
+/// The merged record and how long the store should keep it: the session lifetime, or longer if a
+/// value was set with a longer `ttl`.
+fn merge(plan: &CommitPlan, record: Option<&[u8]>, changes: &[(&str, &Change)]) -> Result<(data::Merged, std::time::Duration)> {
+    let now = now_ms();
+    let merged = data::merge(record, changes.iter().copied(), now)?;
+    if let Some(max) = plan.max_size {
+        if merged.record.len() > max {
+            return Err(Error::serialize(format!(
+                "the session would be {} bytes, more than maxSize ({max} bytes): store less in it, or raise maxSize",
+                merged.record.len()
+            )));
+        }
+    }
+    let until_latest = merged
+        .latest_expiry
+        .map(|latest| std::time::Duration::from_millis((latest - now).max(0.0).min(u64::MAX as f64) as u64));
+    let lifetime = until_latest.map_or(plan.lifetime, |until| until.max(plan.lifetime));
+    Ok((merged, lifetime))
+}
+
+fn written(id: SessionId, record: Vec<u8>) -> Outcome {
+    // The record was just written from values this process encoded: it decodes.
+    let values = data::decode(&record, now_ms()).unwrap_or_default();
+    Outcome::Written { id, record, values }
+}
+
+fn contended(id: &SessionId) -> Error {
+    Error::storage(format!(
+        "session {id} was changed by other requests {MAX_ATTEMPTS} times while this one tried to save; not saved"
+    ))
+}
+
+fn lock(session: &Mutex<Session>) -> MutexGuard<'_, Session> {
+    // Session methods leave the state consistent at every step, so a poisoned lock is usable.
+    session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,114 @@
+//! Where sessions are kept.
+//!
+//! A store holds one record per session id: the session's devalue text (Astro's format, see
+//! [`crate::session::data`]) as bytes. It knows nothing of what the text means, except that an
+//! empty record is a *tombstone*: the session was destroyed, and a request still in flight must
+//! not bring it back. (Astro reads an empty record as "no session", so tombstones are
+//! compatible with it.)
+//!
+//! The session never overwrites a record blindly: it reads, merges its own changes, and writes
+//! only if the record is still what it read ([`Expected`]) — compare-and-set. That is what keeps
+//! two concurrent requests from losing each other's updates. Each store makes that check atomic in
+//! its own way: a lock (memory), a lock file (fs), a server-side script (Redis).
+//!
+//! Implementing a store:
+//!
+//! ```
+//! use std::{collections::HashMap, sync::Mutex, time::Duration};
+//! use session_core::{id::SessionId, store::{Expected, Saved, SessionStore}, Result};
+//!
+//! #[derive(Default)]
+//! struct MapStore(Mutex<HashMap<SessionId, Vec<u8>>>);
+//!
+//! #[async_trait::async_trait]
+//! impl SessionStore for MapStore {
+//!     async fn load(&self, id: &SessionId) -> Result<Option<Vec<u8>>> {
+//!         Ok(self.0.lock().unwrap().get(id).cloned())
+//!     }
+//!     async fn save(&self, id: &SessionId, record: &[u8], _: Duration, expected: Expected<'_>) -> Result<Saved> {
+//!         let mut map = self.0.lock().unwrap();
+//!         let current = map.get(id).map(Vec::as_slice);
+//!         if !expected.matches(current) {
+//!             return Ok(Saved::Conflict(current.map(<[u8]>::to_vec)));
+//!         }
+//!         map.insert(id.clone(), record.to_vec());
+//!         Ok(Saved::Done)
+//!     }
+//!     async fn delete(&self, id: &SessionId) -> Result<()> {
+//!         self.0.lock().unwrap().remove(id);
+//!         Ok(())
+//!     }
+//! }
+//! ```
+
+pub mod fs;
+pub mod memory;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::id::SessionId;
+use crate::Result;
+
+/// The record of a destroyed session.
+pub const TOMBSTONE: &[u8] = b"";
+
+/// How long a tombstone keeps requests still in flight from bringing a destroyed session back.
+pub const TOMBSTONE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// What a write expects to find, for compare-and-set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expected<'a> {
+    /// Write whatever is there (the Astro driver entry point, which has no merge of its own).
+    Any,
+    /// Write only if there is no record (a new session id).
+    Absent,
+    /// Write only if the record is exactly these bytes (what this request read and merged into).
+    Current(&'a [u8]),
+}
+
+impl Expected<'_> {
+    /// Whether `current` (the record now in the store, `None` for none) is what was expected.
+    pub fn matches(&self, current: Option<&[u8]>) -> bool {
+        match (self, current) {
+            (Expected::Any, _) => true,
+            (Expected::Absent, current) => current.is_none(),
+            (Expected::Current(expected), Some(current)) => *expected == current,
+            (Expected::Current(_), None) => false,
+        }
+    }
+}
+
+/// The outcome of [`SessionStore::save`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Saved {
+    Done,
+    /// The record was not what was expected; nothing was written. Carries the record as it is
+    /// now, so the caller can merge again without another read.
+    Conflict(Option<Vec<u8>>),
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync + 'static {
+    /// The record of session `id`, or `None` when there is none or it has expired. A tombstone
+    /// is returned as an empty record.
+    async fn load(&self, id: &SessionId) -> Result<Option<Vec<u8>>>;
+
+    /// Writes `record` for session `id` to live for `lifetime` from now — if the current record is
+    /// what `expected` says; otherwise writes nothing and returns [`Saved::Conflict`] with the
+    /// current record. The check and the write must be one atomic step for every writer that
+    /// goes through this store (all threads; all processes where the store is shared).
+    async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved>;
+
+    /// Removes the record of session `id`; no error if there is none.
+    async fn delete(&self, id: &SessionId) -> Result<()>;
+}
+
+/// Milliseconds since the Unix epoch, as JS `Date.now()`.
+pub fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as f64)
+        .unwrap_or(0.0)
+}

@@ -1,0 +1,116 @@
+'use strict';
+
+// createSessions() options → the flat, validated configuration the Rust side takes
+// (src/sessions.rs: SessionsConfig). Every mistake is an ERR_SESSION_CONFIG naming the option.
+
+const path = require('node:path');
+const { SessionError } = require('./errors');
+
+const DEFAULT_COOKIE_NAME = 'astro-session';
+/** Astro's default directory for the fs driver (relative to the working directory). */
+const DEFAULT_FS_BASE = '.astro/session';
+/** How long a stored session lives after its last write when neither ttl nor idleTimeout is set. */
+const DEFAULT_LIFETIME = 24 * 60 * 60;
+
+const OPTIONS = new Set(['driver', 'cookie', 'ttl', 'idleTimeout', 'maxSize']);
+const COOKIE_OPTIONS = new Set(['name', 'domain', 'path', 'maxAge', 'sameSite', 'secure', 'partitioned', 'priority']);
+const DRIVER_OPTIONS = {
+  memory: new Set(['name', 'maxEntries']),
+  fs: new Set(['name', 'base', 'sweepInterval']),
+};
+
+function configError(message) {
+  return new SessionError('ERR_SESSION_CONFIG', message);
+}
+
+function checkKnown(object, known, what) {
+  for (const key of Object.keys(object)) {
+    if (!known.has(key)) {
+      throw configError(`unknown ${what} option "${key}"; known options: ${[...known].join(', ')}`);
+    }
+  }
+}
+
+function seconds(value, name, { optional = true } = {}) {
+  if (value === undefined && optional) return undefined;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw configError(`${name} must be a number of seconds, 0 or more (got ${String(value)})`);
+  }
+  return value;
+}
+
+function normalizeDriver(driver) {
+  const options = typeof driver === 'string' ? { name: driver } : driver;
+  if (options === null || typeof options !== 'object') {
+    throw configError('driver must be "memory", "fs", "redis", or an object { name, ...options }');
+  }
+  const known = DRIVER_OPTIONS[options.name];
+  if (!known) {
+    throw configError(`unknown driver ${JSON.stringify(options.name)}: use "memory" or "fs"`);
+  }
+  checkKnown(options, known, `${options.name} driver`);
+  const config = { name: options.name };
+  if (options.name === 'memory' && options.maxEntries !== undefined) {
+    if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) {
+      throw configError('memory driver maxEntries must be a whole number, 1 or more');
+    }
+    config.maxEntries = options.maxEntries;
+  }
+  if (options.name === 'fs') {
+    const base = options.base ?? DEFAULT_FS_BASE;
+    if (typeof base !== 'string' || base === '') throw configError('fs driver base must be a directory path');
+    config.base = path.resolve(base);
+    config.sweepInterval = seconds(options.sweepInterval, 'fs driver sweepInterval');
+  }
+  return config;
+}
+
+function normalizeCookie(cookie) {
+  const options = typeof cookie === 'string' ? { name: cookie } : cookie ?? {};
+  if (typeof options !== 'object') throw configError('cookie must be a name or an object { name, ... }');
+  checkKnown(options, COOKIE_OPTIONS, 'cookie');
+  const sameSite = options.sameSite ?? 'lax';
+  const sameSiteNames = { lax: 'lax', strict: 'strict', none: 'none', true: 'strict', false: 'off' };
+  const normalizedSameSite = sameSiteNames[typeof sameSite === 'string' ? sameSite.toLowerCase() : String(sameSite)];
+  if (!normalizedSameSite) throw configError('cookie sameSite must be "lax", "strict", "none", true or false');
+  const optionalString = (name) => {
+    const value = options[name];
+    if (value !== undefined && typeof value !== 'string') throw configError(`cookie ${name} must be a string`);
+    return value;
+  };
+  const optionalBoolean = (name, fallback) => {
+    const value = options[name] ?? fallback;
+    if (typeof value !== 'boolean') throw configError(`cookie ${name} must be true or false`);
+    return value;
+  };
+  return {
+    name: optionalString('name') ?? DEFAULT_COOKIE_NAME,
+    domain: optionalString('domain'),
+    path: optionalString('path'),
+    maxAge: seconds(options.maxAge, 'cookie maxAge'),
+    sameSite: normalizedSameSite,
+    secure: optionalBoolean('secure', process.env.NODE_ENV === 'production'),
+    partitioned: optionalBoolean('partitioned', false),
+    priority: optionalString('priority')?.toLowerCase(),
+  };
+}
+
+/** The configuration for the native side, from the options of createSessions(). */
+function normalizeOptions(options = {}) {
+  if (options === null || typeof options !== 'object') throw configError('createSessions() takes an options object');
+  checkKnown(options, OPTIONS, 'createSessions()');
+  const ttl = seconds(options.ttl, 'ttl');
+  const idleTimeout = seconds(options.idleTimeout, 'idleTimeout');
+  if (options.maxSize !== undefined && !(Number.isInteger(options.maxSize) && options.maxSize > 0)) {
+    throw configError('maxSize must be a whole number of bytes, 1 or more');
+  }
+  return {
+    driver: normalizeDriver(options.driver ?? 'fs'),
+    cookie: normalizeCookie(options.cookie),
+    ttl,
+    lifetime: idleTimeout ?? ttl ?? DEFAULT_LIFETIME,
+    maxSize: options.maxSize,
+  };
+}
+
+module.exports = { normalizeOptions, DEFAULT_COOKIE_NAME, DEFAULT_FS_BASE, DEFAULT_LIFETIME };

@@ -1,0 +1,147 @@
+'use strict';
+
+// The `session` object, with Astro's API. Each method crosses into Rust once (src/session.rs);
+// values cross as bytes (lib/handoff.js). Reads that need the stored values load them first —
+// once per request, off the JS thread — and a request that never reads storage never waits.
+
+const { encode, decode } = require('./handoff');
+const { SessionError, toSessionError } = require('./errors');
+
+function checkKey(key) {
+  if (typeof key !== 'string' || key === '') {
+    throw new SessionError('ERR_SESSION_KEY', `The session key must be a non-empty string (got ${describe(key)}).`);
+  }
+  if (!key.isWellFormed()) {
+    throw new SessionError('ERR_SESSION_KEY', 'The session key must be a well-formed string (it holds a lone surrogate).');
+  }
+}
+
+function describe(value) {
+  return typeof value === 'string' ? JSON.stringify(value) : typeof value;
+}
+
+/** Calls the native session, turning what it throws into a SessionError. */
+function call(fallbackCode, work) {
+  try {
+    return work();
+  } catch (error) {
+    throw toSessionError(error, fallbackCode);
+  }
+}
+
+class Session {
+  #native;
+  /** The load in flight, shared by every read that needs it. */
+  #loading = null;
+
+  /** @param {import('../binding').NativeSession} native */
+  constructor(native) {
+    this.#native = native;
+  }
+
+  /** The session id (a v4 UUID), or undefined while the session has none. */
+  get sessionID() {
+    return this.#native.sessionId ?? undefined;
+  }
+
+  /** The value of `key`, or undefined. */
+  async get(key) {
+    checkKey(key);
+    const value = await this.#read(() => this.#native.get(key));
+    return value === undefined ? undefined : decode(value);
+  }
+
+  async has(key) {
+    checkKey(key);
+    return this.#read(() => this.#native.has(key));
+  }
+
+  async keys() {
+    return (await this.#read(() => this.#native.keys()))[Symbol.iterator]();
+  }
+
+  async values() {
+    const flat = await this.#read(() => this.#native.entries());
+    const values = [];
+    for (let i = 1; i < flat.length; i += 2) values.push(decode(flat[i]));
+    return values;
+  }
+
+  async entries() {
+    const flat = await this.#read(() => this.#native.entries());
+    const entries = [];
+    for (let i = 0; i < flat.length; i += 2) entries.push([flat[i], decode(flat[i + 1])]);
+    return entries;
+  }
+
+  /**
+   * Stores a copy of `value` under `key`. The value is checked and copied now: what cannot be
+   * stored throws ERR_SESSION_SERIALIZE at once, naming the key and where in the value.
+   */
+  set(key, value, { ttl } = {}) {
+    checkKey(key);
+    if (ttl !== undefined && !(typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0)) {
+      throw new SessionError('ERR_SESSION_CONFIG', `ttl must be a number of seconds, 0 or more (got ${describe(ttl)}).`);
+    }
+    const bytes = encode(value, (path, reason) =>
+      `The session data for ${JSON.stringify(key)} could not be serialized: ${reason}${path ? ` (at ${path})` : ''}. ` +
+      'Session values can be what devalue supports: plain objects, arrays, primitives, Date, Map, Set, RegExp, URL, BigInt, typed arrays.',
+    );
+    call('ERR_SESSION_KEY', () => this.#native.set(key, bytes, ttl));
+  }
+
+  delete(key) {
+    checkKey(key);
+    call('ERR_SESSION_KEY', () => this.#native.delete(key));
+  }
+
+  /** Ends the session: its data is removed from storage at commit, and its cookie expired. */
+  destroy() {
+    this.#native.destroy();
+  }
+
+  /** Moves the session's data to a new id (session fixation defence). */
+  async regenerate() {
+    await this.#ensureLoaded();
+    call('ERR_SESSION_STORAGE', () => this.#native.regenerate());
+  }
+
+  /** Switches to the stored session `id`; changes not committed are dropped. */
+  async load(id) {
+    if (typeof id !== 'string') throw new SessionError('ERR_SESSION_KEY', `load() takes a session id string (got ${describe(id)}).`);
+    call('ERR_SESSION_KEY', () => this.#native.switchTo(id));
+    await this.#ensureLoaded();
+  }
+
+  /** Persists the session; resolves to the Set-Cookie header values to send. */
+  async commit() {
+    try {
+      return await this.#native.commit();
+    } catch (error) {
+      throw toSessionError(error, 'ERR_SESSION_STORAGE');
+    }
+  }
+
+  /** Runs `read`; if the stored values are needed first (it answers null), loads them and retries. */
+  async #read(read) {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const answer = call('ERR_SESSION_STORAGE', read);
+      if (answer !== null) return answer;
+      await this.#ensureLoaded();
+    }
+    throw new SessionError('ERR_SESSION_STORAGE', 'The session changed while it was being loaded; try again.');
+  }
+
+  async #ensureLoaded() {
+    this.#loading ??= this.#native.load().finally(() => {
+      this.#loading = null;
+    });
+    try {
+      await this.#loading;
+    } catch (error) {
+      throw toSessionError(error, 'ERR_SESSION_STORAGE');
+    }
+  }
+}
+
+module.exports = { Session };

@@ -1,0 +1,129 @@
+//! `NativeSessions`: what `createSessions()` builds — the configuration and the store every
+//! request's session shares. The JS facade (lib/sessions.js) normalizes the user's options into
+//! `SessionsConfig` first, so this only converts and validates.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use napi_derive::napi;
+use session_core::cookie::{CookieConfig, Priority, SameSite};
+use session_core::session::{Session, SessionConfig};
+use session_core::store::{fs::FsStore, memory::MemoryStore, SessionStore};
+use session_core::Error;
+
+use crate::errors::IntoNapi;
+use crate::session::NativeSession;
+
+/// The options of `createSessions()`, as lib/sessions.js normalizes them.
+#[napi(object)]
+pub struct SessionsConfig {
+    pub driver: DriverConfig,
+    pub cookie: CookieOptions,
+    /// Default lifetime of a value, in seconds.
+    pub ttl: Option<f64>,
+    /// How long a stored session lives after its last write, in seconds.
+    pub lifetime: f64,
+    pub max_size: Option<f64>,
+}
+
+#[napi(object)]
+pub struct DriverConfig {
+    /// "memory" or "fs".
+    pub name: String,
+    /// fs: the directory (absolute).
+    pub base: Option<String>,
+    /// memory: the most sessions held.
+    pub max_entries: Option<f64>,
+    /// fs: seconds between sweeps of expired files.
+    pub sweep_interval: Option<f64>,
+}
+
+#[napi(object)]
+pub struct CookieOptions {
+    pub name: String,
+    pub domain: Option<String>,
+    pub path: Option<String>,
+    pub max_age: Option<f64>,
+    /// "lax", "strict", "none", or "off" (no attribute).
+    pub same_site: String,
+    pub secure: bool,
+    pub partitioned: bool,
+    /// "low", "medium" or "high".
+    pub priority: Option<String>,
+}
+
+#[napi]
+pub struct NativeSessions {
+    config: Arc<SessionConfig>,
+}
+
+#[napi]
+impl NativeSessions {
+    #[napi(constructor)]
+    pub fn new(options: SessionsConfig) -> napi::Result<Self> {
+        let lifetime = seconds("lifetime", options.lifetime).into_napi()?;
+        let config = SessionConfig {
+            cookie: cookie_config(options.cookie).into_napi()?,
+            default_ttl: options.ttl.map(|ttl| seconds("ttl", ttl)).transpose().into_napi()?,
+            lifetime,
+            max_size: options.max_size.map(|size| size as usize),
+            store: store(options.driver, lifetime).into_napi()?,
+        };
+        Ok(Self { config: Arc::new(config) })
+    }
+
+    /// The session of a request whose `Cookie` header is `cookie_header`.
+    #[napi]
+    pub fn open(&self, cookie_header: Option<String>) -> NativeSession {
+        NativeSession::new(Session::open(self.config.clone(), cookie_header.as_deref()))
+    }
+}
+
+fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
+    match driver.name.as_str() {
+        "memory" => {
+            let max_entries = driver.max_entries.map_or(session_core::store::memory::DEFAULT_MAX_ENTRIES, |n| n as usize);
+            Ok(Arc::new(MemoryStore::new(max_entries)))
+        }
+        "fs" => {
+            let base = driver.base.ok_or_else(|| Error::config("the fs driver needs a base directory"))?;
+            let sweep = seconds("sweepInterval", driver.sweep_interval.unwrap_or(600.0))?;
+            Ok(Arc::new(FsStore::new(PathBuf::from(base), lifetime, sweep)))
+        }
+        other => Err(Error::config(format!("unknown driver {other:?}: use \"memory\", \"fs\" or \"redis\""))),
+    }
+}
+
+fn cookie_config(options: CookieOptions) -> session_core::Result<CookieConfig> {
+    let mut config = CookieConfig::new(options.name, options.secure);
+    config.domain = options.domain;
+    if let Some(path) = options.path {
+        config.path = path;
+    }
+    config.max_age = options.max_age.map(|seconds| seconds.floor() as i64);
+    config.same_site = match options.same_site.as_str() {
+        "lax" => Some(SameSite::Lax),
+        "strict" => Some(SameSite::Strict),
+        "none" => Some(SameSite::None),
+        "off" => None,
+        other => return Err(Error::config(format!("cookie sameSite {other:?}: use \"lax\", \"strict\" or \"none\""))),
+    };
+    config.partitioned = options.partitioned;
+    config.priority = match options.priority.as_deref() {
+        None => None,
+        Some("low") => Some(Priority::Low),
+        Some("medium") => Some(Priority::Medium),
+        Some("high") => Some(Priority::High),
+        Some(other) => return Err(Error::config(format!("cookie priority {other:?}: use \"low\", \"medium\" or \"high\""))),
+    };
+    config.validate()?;
+    Ok(config)
+}
+
+fn seconds(option: &str, value: f64) -> session_core::Result<Duration> {
+    if !(value.is_finite() && value >= 0.0) {
+        return Err(Error::config(format!("{option} must be a number of seconds, 0 or more")));
+    }
+    Ok(Duration::from_secs_f64(value))
+}
