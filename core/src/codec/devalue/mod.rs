@@ -1,6 +1,10 @@
 //! devalue text: the stored format of a session, byte-compatible with the `devalue` npm package.
 //! (Being written: see the codec issue.)
 
+mod constants;
+mod date;
+mod number;
+
 use super::{Graph, JsString, NodeId};
 use crate::Result;
 
