@@ -3,6 +3,7 @@
 
 mod constants;
 mod date;
+mod json;
 mod number;
 
 use super::{Graph, JsString, NodeId};
