@@ -5,6 +5,7 @@ mod constants;
 mod date;
 mod json;
 mod number;
+mod stringify;
 
 use super::{Graph, JsString, NodeId};
 use crate::Result;
@@ -18,8 +19,8 @@ pub enum LoneSurrogates {
     Escape,
 }
 
-pub fn stringify(_graph: &Graph, _root: NodeId, _lone: LoneSurrogates) -> Result<JsString> {
-    Err(crate::Error::serialize("devalue stringify is not written yet"))
+pub fn stringify(graph: &Graph, root: NodeId, lone: LoneSurrogates) -> Result<JsString> {
+    stringify::stringify(graph, root, lone)
 }
 
 pub fn parse(_text: &[u8]) -> Result<(Graph, NodeId)> {
