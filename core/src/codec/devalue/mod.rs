@@ -20,6 +20,8 @@ mod json;
 mod number;
 mod parse;
 mod stringify;
+#[cfg(test)]
+mod tests;
 
 use super::{Graph, JsString, NodeId};
 use crate::Result;
