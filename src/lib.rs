@@ -4,6 +4,7 @@
 
 mod codec;
 mod errors;
+mod js_store;
 mod session;
 mod sessions;
 
