@@ -5,6 +5,7 @@
 mod codec;
 mod errors;
 mod js_store;
+mod raw_store;
 mod session;
 mod sessions;
 

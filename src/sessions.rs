@@ -88,7 +88,7 @@ impl NativeSessions {
 /// Seconds a driver call may take by default.
 const DEFAULT_COMMAND_TIMEOUT: f64 = 2.0;
 
-fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
+pub fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
     match driver.name.as_str() {
         "memory" => {
             let max_entries = driver.max_entries.map_or(session_core::store::memory::DEFAULT_MAX_ENTRIES, |n| n as usize);
