@@ -150,4 +150,10 @@ function normalizeOptions(options = {}) {
   };
 }
 
-module.exports = { normalizeOptions, DEFAULT_COOKIE_NAME, DEFAULT_FS_BASE, DEFAULT_LIFETIME };
+module.exports = {
+  normalizeOptions,
+  normalizeDriverOptions: normalizeDriver,
+  DEFAULT_COOKIE_NAME,
+  DEFAULT_FS_BASE,
+  DEFAULT_LIFETIME,
+};

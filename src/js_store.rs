@@ -26,8 +26,11 @@ type JsFn<Args, Return> = ThreadsafeFunction<Args, Promise<Return>, Args, Status
 /// `null`; `setItem(id, record, ttlSeconds)`; `removeItem(id)`.
 #[napi(object, object_to_js = false)]
 pub struct JsDriver {
+    #[napi(ts_type = "(id: string) => Promise<string | null>")]
     pub get_item: JsFn<String, Option<String>>,
+    #[napi(ts_type = "(id: string, record: string, ttl: number) => Promise<void>")]
     pub set_item: JsFn<FnArgs<(String, String, f64)>, ()>,
+    #[napi(ts_type = "(id: string) => Promise<void>")]
     pub remove_item: JsFn<String, ()>,
 }
 
