@@ -1,0 +1,31 @@
+//! Property keys. V8 writes integer-like keys as numbers, and JS orders array-index keys before
+//! the others; both sides of the codec need to know which keys those are.
+
+use crate::codec::JsString;
+
+/// The largest array index, 2^32 - 2 (2^32 - 1 is a length, so an ordinary key).
+pub const MAX_ARRAY_INDEX: u32 = u32::MAX - 1;
+
+/// The index a key names when it is an array index: the canonical decimal form of an integer
+/// from 0 to [`MAX_ARRAY_INDEX`].
+pub fn array_index(key: &[u8]) -> Option<u32> {
+    match key {
+        [b'0'] => Some(0),
+        [b'1'..=b'9', rest @ ..] if rest.len() < 10 && rest.iter().all(u8::is_ascii_digit) => {
+            let value = key.iter().fold(0u64, |value, digit| value * 10 + u64::from(digit - b'0'));
+            u32::try_from(value).ok().filter(|&index| index <= MAX_ARRAY_INDEX)
+        }
+        _ => None,
+    }
+}
+
+/// A number used as a property key: its JS string form, and its index when it is an array index.
+pub fn number_key(number: f64) -> (JsString, Option<u32>) {
+    // -0 is the key "0" too.
+    if number.fract() == 0.0 && (0.0..=f64::from(MAX_ARRAY_INDEX)).contains(&number) {
+        let index = number as u32;
+        (JsString::from(index.to_string()), Some(index))
+    } else {
+        (JsString::from(ryu_js::Buffer::new().format(number)), None)
+    }
+}
