@@ -210,7 +210,11 @@ impl<'a> Reader<'a> {
                 let time = time_clip(self.input.double()?);
                 return Ok(Begun::Value(self.assign_id(Node::Date(time))));
             }
-            tags::TRUE_OBJECT | tags::FALSE_OBJECT | tags::NUMBER_OBJECT | tags::BIGINT_OBJECT | tags::STRING_OBJECT => {
+            tags::TRUE_OBJECT
+            | tags::FALSE_OBJECT
+            | tags::NUMBER_OBJECT
+            | tags::BIGINT_OBJECT
+            | tags::STRING_OBJECT => {
                 let primitive = match tag {
                     tags::TRUE_OBJECT => Node::Bool(true),
                     tags::FALSE_OBJECT => Node::Bool(false),
@@ -301,9 +305,10 @@ impl<'a> Reader<'a> {
             return Err(Error::parse("malformed V8 data: view out of the bounds of its ArrayBuffer"));
         }
         let flags = if self.views_have_flags { self.input.varint()? } else { 0 };
-        let kind = u8::try_from(subtag).ok().and_then(tags::view_kind).ok_or_else(|| {
-            Error::parse(format!("malformed V8 data: unknown view type {subtag}"))
-        })?;
+        let kind = u8::try_from(subtag)
+            .ok()
+            .and_then(tags::view_kind)
+            .ok_or_else(|| Error::parse(format!("malformed V8 data: unknown view type {subtag}")))?;
         let element_size = kind.element_size() as u32;
         if byte_offset % element_size != 0 || byte_length % element_size != 0 {
             return Err(Error::parse(format!("malformed V8 data: misaligned {}", kind.name())));
@@ -550,7 +555,10 @@ fn counted(matches: bool, what: &str) -> Result<Advance> {
 /// V8 refuses an object that names a property twice (`1` and `"1"` are the same key).
 fn check_unique_keys(props: &[(JsString, NodeId)]) -> Result<()> {
     let duplicate = if props.len() <= PAIRWISE_KEY_CHECK {
-        props.iter().enumerate().find_map(|(i, (name, _))| props[..i].iter().find(|(other, _)| other == name).map(|_| name))
+        props
+            .iter()
+            .enumerate()
+            .find_map(|(i, (name, _))| props[..i].iter().find(|(other, _)| other == name).map(|_| name))
     } else {
         let mut names: Vec<&JsString> = props.iter().map(|(name, _)| name).collect();
         names.sort_unstable();

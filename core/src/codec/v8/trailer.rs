@@ -57,7 +57,7 @@ pub fn apply(input: &mut Input, graph: &mut Graph, objects: &[NodeId]) -> Result
     end_list(input, buffer_list)?;
 
     if !input.at_end() {
-        return Err(invalid(format!("{} bytes after the trailer", input.remaining())));
+        return Err(invalid(format!("bytes left after it: {}", input.remaining())));
     }
     release_unreferenced(graph, pools);
     Ok(())
@@ -117,7 +117,10 @@ fn reference(input: &mut Input, objects: &[NodeId], what: &str) -> Result<NodeId
         return Err(invalid(format!("a {what} in its list is not a reference into the value (tag {})", show(tag))));
     }
     let id = input.varint()?;
-    objects.get(id as usize).copied().ok_or_else(|| invalid(format!("a {what} refers to object {id}, which is not in the value")))
+    objects
+        .get(id as usize)
+        .copied()
+        .ok_or_else(|| invalid(format!("a {what} refers to object {id}, which is not in the value")))
 }
 
 fn kind(node: &Node) -> &'static str {

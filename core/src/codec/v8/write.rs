@@ -260,7 +260,10 @@ impl<'g> Writer<'g> {
         let size = view.kind.element_size();
         let end = view.length.checked_mul(size).and_then(|byte_length| byte_length.checked_add(view.byte_offset));
         let (Some(end), 0) = (end.filter(|&end| end <= bytes.len() as u64), view.byte_offset % size) else {
-            return Err(Error::serialize(format!("a {} out of its ArrayBuffer's bounds or misaligned", view.kind.name())));
+            return Err(Error::serialize(format!(
+                "a {} out of its ArrayBuffer's bounds or misaligned",
+                view.kind.name()
+            )));
         };
         self.value(view.buffer)?;
         self.assign_id(id);

@@ -51,7 +51,11 @@ fn every_fixture_round_trips() {
             }
             let expected_identical = !NOT_BYTE_IDENTICAL.iter().any(|(n, _)| *n == name);
             if (written == bytes) != expected_identical {
-                return Err(format!("byte-identical to V8's: {}, expected {expected_identical}: {}", !expected_identical, hex(&written)));
+                return Err(format!(
+                    "byte-identical to V8's: {}, expected {expected_identical}: {}",
+                    !expected_identical,
+                    hex(&written)
+                ));
             }
             Ok(())
         })();

@@ -49,13 +49,17 @@ fn v15(body: &str) -> Vec<u8> {
 fn same(a: &Graph, a_root: NodeId, b: &Graph, b_root: NodeId) -> Result<(), String> {
     let mut forward: HashMap<NodeId, NodeId> = HashMap::new();
     let mut backward: HashMap<NodeId, NodeId> = HashMap::new();
-    let mut work = vec![(a_root, b_root, String::from("root"))];
-    while let Some((x, y, path)) = work.pop() {
+    // Where each pair was found: the crumb of its container and the step from it.
+    let mut crumbs: Vec<(usize, String)> = vec![(0, String::from("root"))];
+    let mut work = vec![(a_root, b_root, 0)];
+    while let Some((x, y, crumb)) = work.pop() {
         let (nx, ny) = (a.node(x), b.node(y));
-        let differ = |what: &str| Err(format!("{path}: {what} differ: {nx:?} / {ny:?}"));
+        let differ = |what: &str, crumbs: &[(usize, String)]| {
+            Err(format!("{}: {what} differ: {nx:?} / {ny:?}", path(crumbs, crumb)))
+        };
         if nx.is_primitive() || ny.is_primitive() {
             if !same_primitive(nx, ny) {
-                return differ("primitives");
+                return differ("primitives", &crumbs);
             }
             continue;
         }
@@ -65,9 +69,12 @@ fn same(a: &Graph, a_root: NodeId, b: &Graph, b_root: NodeId) -> Result<(), Stri
                 backward.insert(y, x);
             }
             (Some(&fy), Some(&bx)) if fy == y && bx == x => continue,
-            _ => return differ("identities"),
+            _ => return differ("identities", &crumbs),
         }
-        let mut pair = |i: NodeId, j: NodeId, step: String| work.push((i, j, format!("{path}{step}")));
+        let mut pair = |i: NodeId, j: NodeId, step: String| {
+            crumbs.push((crumb, step));
+            work.push((i, j, crumbs.len() - 1));
+        };
         match (nx, ny) {
             (Node::Array(Array::Dense(p)), Node::Array(Array::Dense(q))) if p.len() == q.len() => {
                 p.iter().zip(q).enumerate().for_each(|(i, (&i1, &i2))| pair(i1, i2, format!("[{i}]")))
@@ -86,23 +93,38 @@ fn same(a: &Graph, a_root: NodeId, b: &Graph, b_root: NodeId) -> Result<(), Stri
             }
             (Node::Date(s), Node::Date(t)) if same_number(*s, *t) => {}
             (Node::RegExp(s), Node::RegExp(t)) if s == t => {}
-            (Node::Map(p), Node::Map(q)) if p.len() == q.len() => p.iter().zip(q).enumerate().for_each(|(i, (s, t))| {
-                pair(s.0, t.0, format!(".key({i})"));
-                pair(s.1, t.1, format!(".value({i})"));
-            }),
+            (Node::Map(p), Node::Map(q)) if p.len() == q.len() => {
+                p.iter().zip(q).enumerate().for_each(|(i, (s, t))| {
+                    pair(s.0, t.0, format!(".key({i})"));
+                    pair(s.1, t.1, format!(".value({i})"));
+                })
+            }
             (Node::Set(p), Node::Set(q)) if p.len() == q.len() => {
                 p.iter().zip(q).enumerate().for_each(|(i, (&i1, &i2))| pair(i1, i2, format!(".value({i})")))
             }
             (Node::Boxed(s), Node::Boxed(t)) => pair(*s, *t, ".valueOf()".into()),
             (Node::ArrayBuffer(s), Node::ArrayBuffer(t)) if s == t => {}
-            (Node::View(s), Node::View(t)) if (s.kind, s.byte_offset, s.length) == (t.kind, t.byte_offset, t.length) => {
+            (Node::View(s), Node::View(t))
+                if (s.kind, s.byte_offset, s.length) == (t.kind, t.byte_offset, t.length) =>
+            {
                 pair(s.buffer, t.buffer, ".buffer".into())
             }
             (Node::Url(s), Node::Url(t)) if s == t => {}
-            _ => return differ("values"),
+            _ => return differ("values", &crumbs),
         }
     }
     Ok(())
+}
+
+fn path(crumbs: &[(usize, String)], mut crumb: usize) -> String {
+    let mut steps = Vec::new();
+    while crumb != 0 {
+        steps.push(crumbs[crumb].1.as_str());
+        crumb = crumbs[crumb].0;
+    }
+    steps.push("root");
+    steps.reverse();
+    steps.concat()
 }
 
 fn same_primitive(x: &Node, y: &Node) -> bool {
