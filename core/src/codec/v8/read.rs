@@ -12,11 +12,6 @@ use super::{tags, trailer, SUPPORTED_VERSIONS, URL_HOST_OBJECT_TYPE};
 use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, View};
 use crate::{Error, Result};
 
-/// Elements preallocated for an array on the strength of its declared length alone. Each nesting
-/// level may declare a length up to the bytes that remain, so trusting it fully would let a small
-/// hostile input reserve memory quadratic in its size.
-const PREALLOCATED_ELEMENTS: usize = 16;
-
 /// Objects up to this many properties are checked for duplicate keys pairwise; larger ones by
 /// sorting.
 const PAIRWISE_KEY_CHECK: usize = 8;
@@ -33,7 +28,7 @@ pub fn read(bytes: &[u8]) -> Result<(Graph, NodeId)> {
 }
 
 /// Reads the header and checks that its version is one this reader knows.
-pub fn header(input: &mut Input) -> Result<u32> {
+fn header(input: &mut Input) -> Result<u32> {
     if input.byte().ok() != Some(tags::VERSION) {
         return Err(Error::parse("malformed V8 data: no version header (was it written with writeHeader()?)"));
     }
@@ -59,39 +54,59 @@ struct Reader<'a> {
     resizable: Vec<u32>,
     /// The containers around the one being read, outermost first.
     stack: Vec<Frame>,
+    /// Children read so far of the open containers, each container's after its parents' (no
+    /// inner container is open when a container takes a child). A finished container moves its
+    /// own into its node, in one allocation of the exact size.
+    pending_props: Vec<(JsString, NodeId)>,
+    pending_ids: Vec<NodeId>,
+    pending_items: Vec<(u32, NodeId)>,
+    /// Scratch space to look for duplicate keys in large objects.
+    key_order: Vec<usize>,
 }
 
-/// A container being read.
+/// A container being read. Its children so far are in the reader's `pending_*` stacks, from
+/// `start` on.
+#[derive(Clone, Copy)]
 enum Frame {
+    /// Properties in `pending_props`; the last one's value is a placeholder while it is read.
     Object {
         node: NodeId,
-        props: Vec<(JsString, NodeId)>,
-        /// The key read, whose value comes next.
-        key: Option<JsString>,
+        start: usize,
     },
-    Array {
-        node: NodeId,
-        /// `A` (elements first, then properties) rather than `a` (properties only).
-        dense: bool,
-        length: u32,
-        /// The index of the next element of a dense array; `length` once they are all read.
-        next: u32,
-        elements: Elements,
-        /// The key of the property read, whose value comes next.
-        key: Option<ArrayKey>,
-        props: u32,
-    },
+    Array(ArrayFrame),
+    /// Keys and values, alternately, in `pending_ids`.
     Map {
         node: NodeId,
-        entries: Vec<(NodeId, NodeId)>,
-        key: Option<NodeId>,
+        start: usize,
     },
+    /// Values in `pending_ids`.
     Set {
         node: NodeId,
-        values: Vec<NodeId>,
+        start: usize,
     },
 }
 
+#[derive(Clone, Copy)]
+struct ArrayFrame {
+    node: NodeId,
+    /// `A` (elements first, then properties) rather than `a` (properties only).
+    dense: bool,
+    /// The declared length.
+    length: u32,
+    /// The index of the next element of a dense array; `length` once they are all read.
+    next: u32,
+    /// Elements are in `pending_ids` from `start` while each came at the next index…
+    start: usize,
+    /// …and in `pending_items` from here once one did not.
+    holey: Option<usize>,
+    /// The holey elements came in ascending order.
+    sorted: bool,
+    /// The key of the property read, whose value comes next.
+    key: Option<ArrayKey>,
+    props: u32,
+}
+
+#[derive(Clone, Copy)]
 enum ArrayKey {
     Element(u32),
     /// A named property of an array: read (it may hold objects referenced elsewhere) but not kept,
@@ -123,6 +138,10 @@ impl<'a> Reader<'a> {
             objects: Vec::with_capacity(nodes / 2),
             resizable: Vec::new(),
             stack: Vec::new(),
+            pending_props: Vec::new(),
+            pending_ids: Vec::new(),
+            pending_items: Vec::new(),
+            key_order: Vec::new(),
         }
     }
 
@@ -144,7 +163,7 @@ impl<'a> Reader<'a> {
             // `frame` is the innermost open container; its parents are on `self.stack`.
             match self.advance(&mut frame)? {
                 Advance::Value => match self.begin_value()? {
-                    Begun::Value(id) => frame.accept(id)?,
+                    Begun::Value(id) => self.accept(&mut frame, id)?,
                     Begun::Container(child) => self.stack.push(std::mem::replace(&mut frame, child)),
                 },
                 Advance::Done => {
@@ -152,7 +171,7 @@ impl<'a> Reader<'a> {
                     match self.stack.pop() {
                         Some(parent) => {
                             frame = parent;
-                            frame.accept(id)?;
+                            self.accept(&mut frame, id)?;
                         }
                         None => return Ok(id),
                     }
@@ -180,7 +199,7 @@ impl<'a> Reader<'a> {
             tags::OBJECT_REFERENCE => return self.reference().map(Begun::Value),
             tags::BEGIN_JS_OBJECT => {
                 let node = self.assign_id(Node::Object(Object { null_prototype: false, props: Vec::new() }));
-                return Ok(Begun::Container(Frame::Object { node, props: Vec::new(), key: None }));
+                return Ok(Begun::Container(Frame::Object { node, start: self.pending_props.len() }));
             }
             tags::BEGIN_DENSE_JS_ARRAY | tags::BEGIN_SPARSE_JS_ARRAY => {
                 let dense = tag == tags::BEGIN_DENSE_JS_ARRAY;
@@ -190,21 +209,25 @@ impl<'a> Reader<'a> {
                     return Err(truncated("an array"));
                 }
                 let node = self.assign_id(Node::Array(Array::Dense(Vec::new())));
-                let elements = Elements::Dense(if dense {
-                    Vec::with_capacity((length as usize).min(PREALLOCATED_ELEMENTS))
-                } else {
-                    Vec::new()
-                });
-                let next = if dense { 0 } else { length };
-                return Ok(Begun::Container(Frame::Array { node, dense, length, next, elements, key: None, props: 0 }));
+                return Ok(Begun::Container(Frame::Array(ArrayFrame {
+                    node,
+                    dense,
+                    length,
+                    next: if dense { 0 } else { length },
+                    start: self.pending_ids.len(),
+                    holey: None,
+                    sorted: true,
+                    key: None,
+                    props: 0,
+                })));
             }
             tags::BEGIN_JS_MAP => {
                 let node = self.assign_id(Node::Map(Vec::new()));
-                return Ok(Begun::Container(Frame::Map { node, entries: Vec::new(), key: None }));
+                return Ok(Begun::Container(Frame::Map { node, start: self.pending_ids.len() }));
             }
             tags::BEGIN_JS_SET => {
                 let node = self.assign_id(Node::Set(Vec::new()));
-                return Ok(Begun::Container(Frame::Set { node, values: Vec::new() }));
+                return Ok(Begun::Container(Frame::Set { node, start: self.pending_ids.len() }));
             }
             tags::DATE => {
                 let time = time_clip(self.input.double()?);
@@ -263,10 +286,9 @@ impl<'a> Reader<'a> {
         let node = *self.objects.get(id as usize).ok_or_else(|| {
             Error::parse(format!("malformed V8 data: reference to object {id}, which has not been read"))
         })?;
-        if matches!(self.graph.node(node), Node::ArrayBuffer(_)) {
-            self.view_after(node, id)
-        } else {
-            Ok(node)
+        match self.graph.node(node) {
+            Node::ArrayBuffer(bytes) => self.view_after(node, id, bytes.len() as u64),
+            _ => Ok(node),
         }
     }
 
@@ -284,12 +306,12 @@ impl<'a> Reader<'a> {
         let bytes = self.input.raw(byte_length as usize, "an ArrayBuffer")?.to_vec();
         let id = self.objects.len() as u32;
         let node = self.assign_id(Node::ArrayBuffer(bytes));
-        self.view_after(node, id)
+        self.view_after(node, id, byte_length as u64)
     }
 
     /// After an ArrayBuffer, new or referenced: V8's `ReadObject` reads a view over it when the
     /// next tag is `V`, and returns the view instead of the buffer.
-    fn view_after(&mut self, buffer: NodeId, buffer_id: u32) -> Result<NodeId> {
+    fn view_after(&mut self, buffer: NodeId, buffer_id: u32, buffer_length: u64) -> Result<NodeId> {
         if self.input.peek_tag() != Some(tags::ARRAY_BUFFER_VIEW) {
             return Ok(buffer);
         }
@@ -297,10 +319,6 @@ impl<'a> Reader<'a> {
         let subtag = self.input.varint()?;
         let byte_offset = self.input.varint()?;
         let byte_length = self.input.varint()?;
-        let buffer_length = match self.graph.node(buffer) {
-            Node::ArrayBuffer(bytes) => bytes.len() as u64,
-            _ => 0,
-        };
         if byte_offset as u64 + byte_length as u64 > buffer_length {
             return Err(Error::parse("malformed V8 data: view out of the bounds of its ArrayBuffer"));
         }
@@ -355,47 +373,100 @@ impl<'a> Reader<'a> {
     /// next property on the way.
     fn advance(&mut self, frame: &mut Frame) -> Result<Advance> {
         match frame {
-            Frame::Object { props, key, .. } => {
+            Frame::Object { start, .. } => {
                 if self.end(tags::END_JS_OBJECT)? {
-                    let count = self.input.varint()?;
-                    return counted(count as usize == props.len(), "an object's property count");
+                    let count = self.input.varint()? as usize;
+                    return counted(count == self.pending_props.len() - *start, "an object's property count");
                 }
-                *key = Some(self.key()?.0);
+                let (key, _) = self.key()?;
+                // The value's place, filled by `accept`.
+                self.pending_props.push((key, NodeId::MAX));
                 Ok(Advance::Value)
             }
-            Frame::Array { dense, length, next, key, props, .. } => {
-                while *next < *length {
+            Frame::Array(array) => {
+                while array.next < array.length {
                     if self.input.peek_tag() != Some(tags::THE_HOLE) {
                         return Ok(Advance::Value);
                     }
                     self.input.consume_peeked();
-                    *next += 1;
+                    array.next += 1;
                 }
-                let end = if *dense { tags::END_DENSE_JS_ARRAY } else { tags::END_SPARSE_JS_ARRAY };
+                let end = if array.dense { tags::END_DENSE_JS_ARRAY } else { tags::END_SPARSE_JS_ARRAY };
                 if self.end(end)? {
                     let count = self.input.varint()?;
                     let declared = self.input.varint()?;
-                    return counted(count == *props && declared == *length, "an array's property count or length");
+                    let matches = count == array.props && declared == array.length;
+                    return counted(matches, "an array's property count or length");
                 }
                 let (_, index) = self.key()?;
-                *key = Some(index.map_or(ArrayKey::Ignored, ArrayKey::Element));
+                array.key = Some(index.map_or(ArrayKey::Ignored, ArrayKey::Element));
                 Ok(Advance::Value)
             }
-            Frame::Map { entries, key, .. } => {
-                if key.is_none() && self.end(tags::END_JS_MAP)? {
-                    let count = self.input.varint()?;
-                    return counted(count as usize == entries.len() * 2, "a Map's size");
+            Frame::Map { start, .. } => {
+                let read = self.pending_ids.len() - *start;
+                // The end may come only where a key would.
+                if read.is_multiple_of(2) && self.end(tags::END_JS_MAP)? {
+                    let count = self.input.varint()? as usize;
+                    return counted(count == read, "a Map's size");
                 }
                 Ok(Advance::Value)
             }
-            Frame::Set { values, .. } => {
+            Frame::Set { start, .. } => {
                 if self.end(tags::END_JS_SET)? {
-                    let count = self.input.varint()?;
-                    return counted(count as usize == values.len(), "a Set's size");
+                    let count = self.input.varint()? as usize;
+                    return counted(count == self.pending_ids.len() - *start, "a Set's size");
                 }
                 Ok(Advance::Value)
             }
         }
+    }
+
+    /// Gives the open container `frame` the value just read.
+    fn accept(&mut self, frame: &mut Frame, value: NodeId) -> Result<()> {
+        match frame {
+            Frame::Object { .. } => {
+                if let Some((_, slot)) = self.pending_props.last_mut() {
+                    *slot = value;
+                }
+            }
+            Frame::Array(array) => match array.key.take() {
+                Some(ArrayKey::Element(index)) => {
+                    self.put_element(array, index, value)?;
+                    array.props += 1;
+                }
+                Some(ArrayKey::Ignored) => array.props += 1,
+                None => {
+                    self.put_element(array, array.next, value)?;
+                    array.next += 1;
+                }
+            },
+            Frame::Map { .. } | Frame::Set { .. } => self.pending_ids.push(value),
+        }
+        Ok(())
+    }
+
+    /// Adds an element to an array: dense while each index is the next one, holey after.
+    fn put_element(&mut self, array: &mut ArrayFrame, index: u32, value: NodeId) -> Result<()> {
+        match array.holey {
+            None => {
+                let count = self.pending_ids.len() - array.start;
+                if index as usize == count {
+                    self.pending_ids.push(value);
+                    return Ok(());
+                }
+                if (index as usize) < count {
+                    return Err(duplicate_element(index));
+                }
+                array.holey = Some(self.pending_items.len());
+                let dense = self.pending_ids.drain(array.start..).enumerate();
+                self.pending_items.extend(dense.map(|(i, id)| (i as u32, id)));
+            }
+            Some(holey) => {
+                array.sorted &= self.pending_items[holey..].last().is_none_or(|&(last, _)| last < index);
+            }
+        }
+        self.pending_items.push((index, value));
+        Ok(())
     }
 
     /// Consumes `end_tag` if it comes next.
@@ -433,110 +504,64 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Stores a finished container into its node.
+    /// Moves a finished container's children into its node.
     fn finish(&mut self, frame: Frame) -> Result<NodeId> {
         let (node, value) = match frame {
-            Frame::Object { node, mut props, .. } => {
-                check_unique_keys(&props)?;
-                if !in_key_order(&props) {
+            Frame::Object { node, start } => {
+                let props = &mut self.pending_props[start..];
+                check_unique_keys(props, &mut self.key_order)?;
+                if !in_key_order(props) {
                     // `Object.keys` order: array indices ascending, then the other keys as added.
                     props.sort_by_cached_key(|(name, _)| array_index(name.as_wtf8()).map_or(u64::MAX, u64::from));
                 }
+                let props = self.pending_props.drain(start..).collect();
                 (node, Node::Object(Object { null_prototype: false, props }))
             }
-            Frame::Array { node, length, elements, .. } => (node, Node::Array(elements.finish(length)?)),
-            Frame::Map { node, entries, .. } => (node, Node::Map(entries)),
-            Frame::Set { node, values } => (node, Node::Set(values)),
+            Frame::Array(array) => (array.node, Node::Array(self.finish_array(array)?)),
+            Frame::Map { node, start } => {
+                let entries = self.pending_ids[start..].chunks_exact(2).map(|pair| (pair[0], pair[1])).collect();
+                self.pending_ids.truncate(start);
+                (node, Node::Map(entries))
+            }
+            Frame::Set { node, start } => (node, Node::Set(self.pending_ids.drain(start..).collect())),
         };
         *self.graph.node_mut(node) = value;
         Ok(node)
     }
-}
-
-impl Frame {
-    /// Takes the value just read.
-    fn accept(&mut self, value: NodeId) -> Result<()> {
-        match self {
-            Frame::Object { props, key, .. } => {
-                if let Some(name) = key.take() {
-                    props.push((name, value));
-                }
-            }
-            Frame::Array { next, elements, key, props, .. } => match key.take() {
-                Some(ArrayKey::Element(index)) => {
-                    elements.put(index, value)?;
-                    *props += 1;
-                }
-                Some(ArrayKey::Ignored) => *props += 1,
-                None => {
-                    elements.put(*next, value)?;
-                    *next += 1;
-                }
-            },
-            Frame::Map { entries, key, .. } => match key.take() {
-                Some(map_key) => entries.push((map_key, value)),
-                None => *key = Some(value),
-            },
-            Frame::Set { values, .. } => values.push(value),
-        }
-        Ok(())
-    }
-}
-
-/// The elements of an array being read: dense while each index is the next one, holey after.
-enum Elements {
-    Dense(Vec<NodeId>),
-    Holey { items: Vec<(u32, NodeId)>, sorted: bool },
-}
-
-impl Elements {
-    fn put(&mut self, index: u32, value: NodeId) -> Result<()> {
-        match self {
-            Elements::Dense(items) if index as usize == items.len() => items.push(value),
-            Elements::Dense(items) => {
-                if (index as usize) < items.len() {
-                    return Err(duplicate_element(index));
-                }
-                let mut holey = Vec::with_capacity(items.len() + 1);
-                holey.extend(items.iter().enumerate().map(|(i, &id)| (i as u32, id)));
-                holey.push((index, value));
-                *self = Elements::Holey { items: holey, sorted: true };
-            }
-            Elements::Holey { items, sorted } => {
-                *sorted &= items.last().is_none_or(|&(last, _)| last < index);
-                items.push((index, value));
-            }
-        }
-        Ok(())
-    }
 
     /// The array, whose length is the declared one or, if an index property lies beyond it (V8
     /// grows the array then), that index plus one.
-    fn finish(self, declared: u32) -> Result<Array> {
-        let items = match self {
-            // Index properties past the declared length may have made it longer.
-            Elements::Dense(items) if items.len() >= declared as usize => return Ok(Array::Dense(items)),
-            Elements::Dense(items) => {
-                let items = items.into_iter().enumerate().map(|(i, id)| (i as u32, id)).collect();
-                return Ok(Array::Holey { length: declared, items });
-            }
-            Elements::Holey { mut items, sorted } => {
-                if !sorted {
-                    items.sort_unstable_by_key(|&(index, _)| index);
-                    if let Some(pair) = items.windows(2).find(|pair| pair[0].0 == pair[1].0) {
-                        return Err(duplicate_element(pair[0].0));
-                    }
+    fn finish_array(&mut self, array: ArrayFrame) -> Result<Array> {
+        let declared = array.length;
+        let Some(holey) = array.holey else {
+            let items = &self.pending_ids[array.start..];
+            let elements = if items.len() >= declared as usize {
+                Array::Dense(items.to_vec())
+            } else {
+                Array::Holey {
+                    length: declared,
+                    items: items.iter().enumerate().map(|(i, &id)| (i as u32, id)).collect(),
                 }
-                items
-            }
+            };
+            self.pending_ids.truncate(array.start);
+            return Ok(elements);
         };
+        let items = &mut self.pending_items[holey..];
+        if !array.sorted {
+            items.sort_unstable_by_key(|&(index, _)| index);
+            if let Some(pair) = items.windows(2).find(|pair| pair[0].0 == pair[1].0) {
+                return Err(duplicate_element(pair[0].0));
+            }
+        }
         // Indices are below 2^32 - 1, so the length fits.
         let length = items.last().map_or(declared, |&(last, _)| declared.max(last + 1));
-        Ok(if items.len() == length as usize {
-            Array::Dense(items.into_iter().map(|(_, id)| id).collect())
+        let elements = if items.len() == length as usize {
+            Array::Dense(items.iter().map(|&(_, id)| id).collect())
         } else {
-            Array::Holey { length, items }
-        })
+            Array::Holey { length, items: items.to_vec() }
+        };
+        self.pending_items.truncate(holey);
+        Ok(elements)
     }
 }
 
@@ -553,16 +578,17 @@ fn counted(matches: bool, what: &str) -> Result<Advance> {
 }
 
 /// V8 refuses an object that names a property twice (`1` and `"1"` are the same key).
-fn check_unique_keys(props: &[(JsString, NodeId)]) -> Result<()> {
+fn check_unique_keys(props: &[(JsString, NodeId)], order: &mut Vec<usize>) -> Result<()> {
     let duplicate = if props.len() <= PAIRWISE_KEY_CHECK {
         props
             .iter()
             .enumerate()
             .find_map(|(i, (name, _))| props[..i].iter().find(|(other, _)| other == name).map(|_| name))
     } else {
-        let mut names: Vec<&JsString> = props.iter().map(|(name, _)| name).collect();
-        names.sort_unstable();
-        names.windows(2).find(|pair| pair[0] == pair[1]).map(|pair| pair[0])
+        order.clear();
+        order.extend(0..props.len());
+        order.sort_unstable_by(|&a, &b| props[a].0.cmp(&props[b].0));
+        order.windows(2).find(|pair| props[pair[0]].0 == props[pair[1]].0).map(|pair| &props[pair[0]].0)
     };
     match duplicate {
         Some(name) => Err(Error::parse(format!("malformed V8 data: property {name:?} given twice"))),
