@@ -3,6 +3,16 @@
 //! Containers are read with an explicit stack of [`Frame`]s, never by recursion, so nesting depth
 //! is bounded by memory rather than by the Rust stack. Object ids follow V8's `ValueDeserializer`
 //! exactly (see `assign_id`), so `^` back-references land on the node V8 would have returned.
+//!
+//! Where this reader knowingly differs from V8's:
+//! - a resizable ArrayBuffer is read as a fixed one of its current bytes, and a length-tracking
+//!   view as a fixed view over the rest of its buffer (devalue has no resizability either);
+//! - named (non-index) properties of arrays are read but dropped, as devalue drops them;
+//! - the only host object it knows is the URL [`super::write()`] writes; any other is refused;
+//! - a RegExp pattern is not compiled, and Map keys and Set values are taken as written (V8's
+//!   serializer never writes one twice);
+//! - it is stricter about garbage: varints over 5 bytes, and bytes after the value that are not
+//!   the JS layer's trailer, are errors.
 
 use num_bigint::{BigInt, Sign};
 
@@ -348,7 +358,7 @@ impl<'a> Reader<'a> {
         Ok(self.assign_id(Node::View(View { kind, buffer, byte_offset: byte_offset as u64, length })))
     }
 
-    /// A host object: only the URLs [`super::write`] writes are known (so that what this codec
+    /// A host object: only the URLs [`super::write()`] writes are known (so that what this codec
     /// writes, it reads); any other is a native object a session cannot hold.
     fn host_object(&mut self, at: usize) -> Result<NodeId> {
         if self.input.varint()? != URL_HOST_OBJECT_TYPE {

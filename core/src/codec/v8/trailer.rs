@@ -1,14 +1,6 @@
-//! The trailer: what the JS layer appends after the main value, with the same `v8.Serializer`, to
-//! say what V8's format cannot.
-//!
-//! V8 writes a `URL` as `{}` (its state lives in private fields) and a Node `Buffer` as a
-//! `Uint8Array` over its whole backing store, often an 8 KiB pool of unrelated data. So after the
-//! main value come exactly two dense arrays, whose elements are `^` back-references into the main
-//! value:
-//!
-//! 1. `[url1, url1.href, url2, url2.href, …]`: each object becomes [`Node::Url`];
-//! 2. `[buffer1, buffer2, …]`: each view becomes what devalue makes of a Buffer
-//!    (`new Uint8Array(buffer)`): a `Uint8Array` over a new ArrayBuffer of just its visible bytes.
+//! The trailer the JS layer appends after the main value (see the [module](super) docs): two
+//! dense arrays of back-references into the value, `[url, href, …]` and `[buffer, …]`, checked
+//! strictly and applied to the graph.
 
 use super::input::{show, truncated, Input};
 use super::tags;
