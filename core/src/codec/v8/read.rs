@@ -22,6 +22,9 @@ use super::{tags, trailer, SUPPORTED_VERSIONS, URL_HOST_OBJECT_TYPE};
 use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, View};
 use crate::{Error, Result};
 
+/// The most nodes reserved up front, whatever the size of the input.
+const RESERVED_NODES_MAX: usize = 1 << 16;
+
 /// Objects up to this many properties are checked for duplicate keys pairwise; larger ones by
 /// sorting.
 const PAIRWISE_KEY_CHECK: usize = 8;
@@ -139,8 +142,9 @@ enum Advance {
 impl<'a> Reader<'a> {
     fn new(input: Input<'a>, views_have_flags: bool) -> Self {
         // A node takes a few bytes of input at least; reserving by the input size avoids most
-        // regrowth without trusting any length inside it.
-        let nodes = input.remaining() / 8 + 1;
+        // regrowth without trusting any length inside it (up to a bound, as the input may also
+        // be one large ArrayBuffer).
+        let nodes = (input.remaining() / 8).min(RESERVED_NODES_MAX) + 1;
         Self {
             input,
             views_have_flags,
