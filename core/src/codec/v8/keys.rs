@@ -29,3 +29,38 @@ pub fn number_key(number: f64) -> (JsString, Option<u32>) {
         (JsString::from(ryu_js::Buffer::new().format(number)), None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn array_indices_are_canonical_and_below_2_pow_32_minus_1() {
+        for (key, index) in [("0", Some(0)), ("7", Some(7)), ("4294967294", Some(u32::MAX - 1))] {
+            assert_eq!(array_index(key.as_bytes()), index, "{key}");
+        }
+        for key in ["", "01", "-0", "-1", "1.0", "1e3", "4294967295", "99999999999", " 1", "a"] {
+            assert_eq!(array_index(key.as_bytes()), None, "{key}");
+        }
+    }
+
+    #[test]
+    fn number_keys_are_their_js_strings() {
+        let cases = [
+            (0.0, "0", Some(0)),
+            (-0.0, "0", Some(0)),
+            (4294967294.0, "4294967294", Some(u32::MAX - 1)),
+            (4294967295.0, "4294967295", None),
+            (-1.0, "-1", None),
+            (1.5, "1.5", None),
+            (0.1, "0.1", None),
+            (1e21, "1e+21", None),
+            (1e-7, "1e-7", None),
+            (f64::NAN, "NaN", None),
+            (f64::NEG_INFINITY, "-Infinity", None),
+        ];
+        for (number, text, index) in cases {
+            assert_eq!(number_key(number), (JsString::from(text), index), "{number}");
+        }
+    }
+}
