@@ -79,7 +79,7 @@ fn hostile_lengths_fail_before_allocating() {
     malformed("7effffffff0fffffffff0f", "truncated in an ArrayBuffer");
     malformed("5c8098c9aa05ffffffff0f", "truncated in a URL");
     malformed("49ffffffffff01", "varint longer than 5 bytes");
-    // Nesting that declares a huge length at every level preallocates little at each.
+    // Nesting that declares a huge length at every level: nothing is reserved by those lengths.
     let mut body = Vec::new();
     for _ in 0..100_000 {
         body.extend_from_slice(&[0x41, 0xA0, 0x8D, 0x06]);
