@@ -66,6 +66,3 @@ pub fn version(bytes: &[u8]) -> Option<u32> {
         _ => None,
     }
 }
-
-/// The format versions `read` understands.
-pub const SUPPORTED_VERSIONS: std::ops::RangeInclusive<u32> = 13..=15;
