@@ -13,10 +13,11 @@ use session_core::store::{fs::FsStore, memory::MemoryStore, SessionStore};
 use session_core::Error;
 
 use crate::errors::IntoNapi;
+use crate::js_store::{JsDriver, JsStore};
 use crate::session::NativeSession;
 
 /// The options of `createSessions()`, as lib/sessions.js normalizes them.
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct SessionsConfig {
     pub driver: DriverConfig,
     pub cookie: CookieOptions,
@@ -27,9 +28,9 @@ pub struct SessionsConfig {
     pub max_size: Option<f64>,
 }
 
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct DriverConfig {
-    /// "memory" or "fs".
+    /// "memory", "fs" or "custom".
     pub name: String,
     /// fs: the directory (absolute).
     pub base: Option<String>,
@@ -37,6 +38,10 @@ pub struct DriverConfig {
     pub max_entries: Option<f64>,
     /// fs: seconds between sweeps of expired files.
     pub sweep_interval: Option<f64>,
+    /// custom: the JS driver's methods (lib/options.js adapts them).
+    pub custom: Option<JsDriver>,
+    /// custom: seconds a driver call may take.
+    pub command_timeout: Option<f64>,
 }
 
 #[napi(object)]
@@ -80,7 +85,10 @@ impl NativeSessions {
     }
 }
 
-fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
+/// Seconds a driver call may take by default.
+const DEFAULT_COMMAND_TIMEOUT: f64 = 2.0;
+
+pub fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
     match driver.name.as_str() {
         "memory" => {
             let max_entries = driver.max_entries.map_or(session_core::store::memory::DEFAULT_MAX_ENTRIES, |n| n as usize);
@@ -90,6 +98,11 @@ fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<d
             let base = driver.base.ok_or_else(|| Error::config("the fs driver needs a base directory"))?;
             let sweep = seconds("sweepInterval", driver.sweep_interval.unwrap_or(600.0))?;
             Ok(Arc::new(FsStore::new(PathBuf::from(base), lifetime, sweep)))
+        }
+        "custom" => {
+            let timeout = seconds("commandTimeout", driver.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT))?;
+            let methods = driver.custom.ok_or_else(|| Error::config("a custom driver needs getItem, setItem and removeItem"))?;
+            Ok(Arc::new(JsStore::new(methods, timeout)))
         }
         other => Err(Error::config(format!("unknown driver {other:?}: use \"memory\", \"fs\" or \"redis\""))),
     }

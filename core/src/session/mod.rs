@@ -17,6 +17,8 @@
 
 pub mod commit;
 pub mod data;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;

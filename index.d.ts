@@ -1,0 +1,133 @@
+// Types of napi-session. Augment `SessionData` to type your session values:
+//
+//   declare module 'napi-session' {
+//     interface SessionData { cart: Map<string, number>; user: { name: string } }
+//   }
+//
+// Astro's `App.SessionData` counts too, so an Astro project's declarations type this package.
+
+declare global {
+  namespace App {
+    // Merges with Astro's own declaration when Astro is installed.
+    interface SessionData {}
+  }
+}
+
+/** The values your sessions hold, by key. Augment it (see above); unknown keys stay `any`. */
+export interface SessionData {}
+
+type AllSessionData = SessionData & App.SessionData;
+type SessionKey = keyof AllSessionData & string;
+/** A key of your SessionData, or any other string. */
+type AnyKey = SessionKey | (string & {});
+type ValueOf<K> = K extends SessionKey ? AllSessionData[K] : any;
+
+export type SessionErrorCode =
+  | 'ERR_SESSION_KEY'
+  | 'ERR_SESSION_SERIALIZE'
+  | 'ERR_SESSION_PARSE'
+  | 'ERR_SESSION_STORAGE'
+  | 'ERR_SESSION_TIMEOUT'
+  | 'ERR_SESSION_CONFIG';
+
+/** Every failure napi-session reports; `code` is stable, the message says what to do. */
+export declare class SessionError extends Error {
+  readonly name: 'SessionError';
+  readonly code: SessionErrorCode;
+  constructor(code: SessionErrorCode, message: string, options?: ErrorOptions);
+}
+
+export interface MemoryDriverOptions {
+  name: 'memory';
+  /** The most sessions held; when full, those closest to expiring make room. Default 10 000. */
+  maxEntries?: number;
+}
+
+export interface FsDriverOptions {
+  name: 'fs';
+  /** Directory of the session files (`<base>/<id>`, as unstorage fs-lite). Default `.astro/session`. */
+  base?: string;
+  /** Seconds between sweeps of expired files. Default 600. */
+  sweepInterval?: number;
+}
+
+export type DriverOptions = MemoryDriverOptions | FsDriverOptions;
+
+export interface CookieOptions {
+  /** Default `astro-session`, as Astro. */
+  name?: string;
+  domain?: string;
+  /** Default `/`. */
+  path?: string;
+  /** Seconds; without it the cookie lasts the browser session. */
+  maxAge?: number;
+  /** Default `lax`; `true` is `strict`, `false` leaves the attribute out. */
+  sameSite?: 'lax' | 'strict' | 'none' | boolean;
+  /** Default: `true` when NODE_ENV is `production`. */
+  secure?: boolean;
+  partitioned?: boolean;
+  priority?: 'low' | 'medium' | 'high';
+}
+
+export interface SessionsOptions {
+  /** Where sessions are stored. Default `fs`. */
+  driver?: 'memory' | 'fs' | DriverOptions;
+  /** The cookie's name, or its options. HttpOnly is always set. */
+  cookie?: string | CookieOptions;
+  /**
+   * Seconds: the default lifetime of every value, and of the stored session after its last write.
+   * Without it values do not expire on their own, and a stored session lives 24 hours after its
+   * last write.
+   */
+  ttl?: number;
+  /** Seconds a stored session lives after its last write; default `ttl`, or 24 hours. */
+  idleTimeout?: number;
+  /** The largest stored session, in bytes; a commit that would exceed it fails. */
+  maxSize?: number;
+}
+
+export interface SetOptions {
+  /** Seconds until this value expires; default the `ttl` option. */
+  ttl?: number;
+}
+
+/** One request's session, with the API of Astro's `Astro.session`. */
+export interface Session {
+  /** The session id (a v4 UUID), or `undefined` while the session has none. */
+  readonly sessionID: string | undefined;
+  get<K extends AnyKey>(key: K): Promise<ValueOf<K> | undefined>;
+  has(key: AnyKey): Promise<boolean>;
+  keys(): Promise<IterableIterator<string>>;
+  values(): Promise<any[]>;
+  entries(): Promise<[string, any][]>;
+  /** Checks and copies `value` at once; throws ERR_SESSION_SERIALIZE for what cannot be stored. */
+  set<K extends AnyKey>(key: K, value: ValueOf<K>, options?: SetOptions): void;
+  delete(key: AnyKey): void;
+  /** New id, same data (session fixation defence); the old record is removed at commit. */
+  regenerate(): Promise<void>;
+  /** Removes the session from storage at commit, and expires its cookie. */
+  destroy(): void;
+  /** Switches to the stored session `id`; changes not committed are dropped. */
+  load(id: string): Promise<void>;
+  /** Persists the session; resolves to the `Set-Cookie` header values to send. */
+  commit(): Promise<string[]>;
+}
+
+/** A request as `fromRequest` takes it: Node's IncomingMessage, a Fetch Request, or a Cookie header. */
+export type RequestLike =
+  | string
+  | undefined
+  | { headers: { cookie?: string | string[] } | { get(name: string): string | null } };
+
+export interface Sessions {
+  /** The session of `request`: its cookie is read now, its stored data when first needed. */
+  fromRequest(request: RequestLike): Session;
+}
+
+export declare function createSessions(options?: SessionsOptions): Sessions;
+
+/** devalue text of `value`: byte-identical to devalue's `stringify` with Astro's URL reducer. */
+export declare function stringify(value: unknown): string;
+
+/** The value of devalue text (devalue 5 or 6, Astro's sessions). */
+export declare function parse(text: string): any;
