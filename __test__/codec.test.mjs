@@ -90,6 +90,16 @@ const EXTRA_FIXTURES = [
   { name: "object-same-twice-and-cycle", js: "(() => { const a = { n: 1 }; const o = { a, b: a }; o.o = o; a.o = o; return o; })()", devalue: "[{\"a\":1,\"b\":1,\"o\":0},{\"n\":2,\"o\":0},1]" },
   { name: "bigint-edges", js: "[0n, -0n, -1n, 2n ** 64n, -(2n ** 200n)]", devalue: "[[1,1,2,3,4],[\"BigInt\",\"0\"],[\"BigInt\",\"-1\"],[\"BigInt\",\"18446744073709551616\"],[\"BigInt\",\"-1606938044258990275541962092341162602522202993782792835301376\"]]" },
   { name: "astro-session-map", js: "new Map([[\"cart\", { data: [{ id: 1, qty: 2, added: new Date(0) }], expires: 1700000000000 }], [\"flash\", { data: \"hi\", expires: undefined }]])", devalue: "[[\"Map\",1,2,9,10],\"cart\",{\"data\":3,\"expires\":8},[4],{\"id\":5,\"qty\":6,\"added\":7},1,2,[\"Date\",\"1970-01-01T00:00:00.000Z\"],1700000000000,\"flash\",{\"data\":11,\"expires\":-1},\"hi\"]" },
+  { name: "arraybuffer-resizable", js: "new ArrayBuffer(4, { maxByteLength: 8 })", devalue: "[[\"ArrayBuffer\",\"AAAAAA==\"]]" },
+  { name: "view-length-tracking-on-resizable", js: "new Uint8Array(new ArrayBuffer(4, { maxByteLength: 8 }))", devalue: "[[\"Uint8Array\",1],[\"ArrayBuffer\",\"AAAAAA==\"]]" },
+  { name: "dataview-on-resizable", js: "new DataView(new ArrayBuffer(4, { maxByteLength: 8 }), 1, 2)", devalue: "[[\"DataView\",1,1,2],[\"ArrayBuffer\",\"AAAAAA==\"]]" },
+  { name: "array-with-named-properties-and-a-method", js: "Object.assign([1, { a: 2 }], { f() {}, named: 1 })", devalue: "[[1,2],1,{\"a\":3},2]" },
+  { name: "array-getter-element", js: "Object.defineProperty([1, 2], 1, { get() { return \"g\"; }, enumerable: true })", devalue: "[[1,2],1,\"g\"]" },
+  { name: "array-non-enumerable-element", js: "Object.defineProperty([1, 2], 0, { value: 9, enumerable: false })", devalue: "[[1,2],9,2]" },
+  { name: "arguments-object", js: "(function () { return arguments; })(1, 2)", devalue: "[{\"0\":1,\"1\":2},1,2]" },
+  { name: "date-with-named-property", js: "Object.assign(new Date(0), { x: 1 })", devalue: "[[\"Date\",\"1970-01-01T00:00:00.000Z\"]]" },
+  { name: "proxy-of-object", js: "new Proxy({ a: [1] }, {})", devalue: "[{\"a\":1},[2],1]" },
+  { name: "proxy-of-array", js: "new Proxy([1, 2], {})", devalue: "[[1,2],1,2]" },
 ];
 
 /** The shared fixture table of the codec, when this checkout has it. */
@@ -166,6 +176,17 @@ const UNSTORABLE = [
   { name: 'behind a shared object (first path wins)', js: '(() => { const o = { f() {} }; return { first: o, second: o }; })()', reason: /function/ },
   { name: 'a Proxy of a class instance', js: '({ p: new Proxy(new User(), {}) })', reason: /non-POJO/ },
   { name: 'a boxed Symbol', js: '({ s: Object(Symbol("x")) })', reason: /non-POJO|Symbol/ },
+  { name: 'a SharedArrayBuffer', js: '({ s: new SharedArrayBuffer(4) })', reason: /non-POJO/ },
+  { name: 'a view on a SharedArrayBuffer', js: '({ v: new Uint8Array(new SharedArrayBuffer(4)) })', reason: /non-POJO/ },
+  { name: 'a detached ArrayBuffer', js: '(() => { const b = new ArrayBuffer(8); structuredClone(b, { transfer: [b] }); return { b }; })()', reason: /detached/ },
+  { name: 'a view on a detached ArrayBuffer', js: '(() => { const b = new ArrayBuffer(8); const v = new Uint8Array(b, 2, 2); structuredClone(b, { transfer: [b] }); return { v }; })()', reason: /detached/ },
+  { name: 'an object whose prototype is Array.prototype (not an array)', js: '({ a: Object.create(Array.prototype) })', reason: /non-POJO/ },
+  { name: 'an object whose prototype is Date.prototype (not a Date)', js: '({ d: Object.create(Date.prototype) })', reason: /non-POJO/ },
+  { name: 'an object whose prototype is RegExp.prototype (not a RegExp)', js: '({ r: Object.create(RegExp.prototype) })', reason: /non-POJO/ },
+  { name: 'a Proxy of a Map', js: '({ m: new Proxy(new Map(), {}) })', reason: /./ },
+  { name: 'a Proxy of a Date', js: '({ d: new Proxy(new Date(0), {}) })', reason: /non-POJO/ },
+  { name: 'a Proxy whose ownKeys trap throws', js: '({ p: new Proxy({}, { ownKeys() { throw new Error("trap"); } }) })', reason: /trap/ },
+  { name: 'a revoked Proxy', js: '(() => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return { proxy }; })()', reason: /revoked/ },
 ];
 
 test('stringify refuses what devalue refuses: ERR_SESSION_SERIALIZE naming the path', async (t) => {
@@ -244,7 +265,7 @@ const BROKEN = {
   'invalid circular references': ['[["Object",0]]', '[["Object",1],["Object",0]]', '[["Object",1],["Set",0]]', '[["Object",1],null]', '[["Object",1],{"a":2},3]', '[["URL",0]]', '[["URL",1],["URL",0]]', '[["Uint8Array",0]]', '[["Uint8Array",1],["Uint8Array",0]]', '[["DataView",0]]'],
   '__proto__ keys': ['[{"__proto__":1},2]', '[{"a":1,"__proto__":2},3,{}]', '[{"\\u005f_proto__":1},2]', '[{"__proto\\u005f_":{}}]', '[["null","__proto__",1],2]', '[["null","\\u005f\\u005fproto__",1],2]', '[{"x":1},{"__proto__":2},{"polluted":true}]'],
   'non-string keys': ['[["null",1,1],2]', '[["null",null,1],2]'],
-  'broken typed arrays': ['[["Uint8Array",1],5]', '[["Uint8Array",5]]', '[["Uint8Array",1],"AAAA"]', '[["Uint8Array",1],["Date",""]]', '[["Uint16Array",1],["ArrayBuffer","AAAA"]]', '[["Uint8Array",1,10,5],["ArrayBuffer","AAAA"]]', '[["Uint32Array",1,1,1],["ArrayBuffer","AAAAAAAA"]]', '[["DataView",1,0,100],["ArrayBuffer","AAAA"]]', '[["Float64Array",1,-8,1],["ArrayBuffer","AAAAAAAAAAA="]]', '[["BigInt64Array",1,0,2],["ArrayBuffer","AAAAAAAAAAA="]]', '[["ArrayBuffer",5]]', '[["ArrayBuffer"]]', '[["Float16Array",1],["ArrayBuffer","AAAA"]]'],
+  'broken typed arrays': ['[["Uint8Array",1,0,4294967295],["ArrayBuffer","AAAA"]]', '[["DataView",1,4294967295],["ArrayBuffer","AAAA"]]', '[["Uint8Array",1],5]', '[["Uint8Array",5]]', '[["Uint8Array",1],"AAAA"]', '[["Uint8Array",1],["Date",""]]', '[["Uint16Array",1],["ArrayBuffer","AAAA"]]', '[["Uint8Array",1,10,5],["ArrayBuffer","AAAA"]]', '[["Uint32Array",1,1,1],["ArrayBuffer","AAAAAAAA"]]', '[["DataView",1,0,100],["ArrayBuffer","AAAA"]]', '[["Float64Array",1,-8,1],["ArrayBuffer","AAAAAAAAAAA="]]', '[["BigInt64Array",1,0,2],["ArrayBuffer","AAAAAAAAAAA="]]', '[["ArrayBuffer",5]]', '[["ArrayBuffer"]]', '[["Float16Array",1],["ArrayBuffer","AAAA"]]'],
   'broken BigInts': ['[["BigInt","abc"]]', '[["BigInt","1.5"]]', '[["BigInt","1n"]]', '[["BigInt","1e3"]]', '[["BigInt"]]', '[["BigInt",{}]]', '[["BigInt","--1"]]'],
   'broken RegExps': ['[["RegExp","("]]', '[["RegExp","a","gg"]]', '[["RegExp","a","uv"]]', '[["RegExp","a","x"]]', '[["RegExp","\\\\"]]', '[["RegExp","[z-a]"]]'],
   'broken sparse arrays': ['[[-7,-1]]', '[[-7,1.5]]', '[[-7,4294967296]]', '[[-7,2,5,1],"x"]', '[[-7,2,0.5,1],"x"]', '[[-7,2,-1,1],"x"]', '[[-7,"2"]]', '[[-7]]', '[[-7,2,1]]'],

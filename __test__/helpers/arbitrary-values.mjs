@@ -193,6 +193,8 @@ export const DEFAULT_OPTIONS = Object.freeze({
   urls: true,
   /** Strings of a few thousand characters. */
   longStrings: true,
+  /** Objects with a null prototype. */
+  nullPrototype: true,
   /**
    * Values devalue accepts that are unusual for V8's serializer or for a naive type check:
    * Proxies, objects from another realm, subclasses of built-ins, arrays with named properties,
@@ -223,7 +225,7 @@ class Generator {
   root() {
     const r = this.random;
     if (r.chance(0.1)) return this.leaf();
-    return this.container(0, r.pick(['array', 'object', 'object', 'map', 'set', 'holey', 'nullProto']));
+    return this.container(0, r.pick(['array', 'object', 'object', 'map', 'set', 'holey', this.options.nullPrototype ? 'nullProto' : 'object']));
   }
 
   value(depth) {
@@ -233,7 +235,7 @@ class Generator {
     if (options.shared && this.pool.length > 0 && r.chance(0.07)) return r.pick(this.pool);
     if (depth < options.maxDepth && r.chance(0.3)) {
       const kind = r.weighted([
-        [6, 'array'], [6, 'object'], [2, 'nullProto'], [2, 'map'], [2, 'set'], [3, 'holey'],
+        [6, 'array'], [6, 'object'], [options.nullPrototype ? 2 : 0, 'nullProto'], [2, 'map'], [2, 'set'], [3, 'holey'],
         [options.hugeSparseArrays ? 0.7 : 0, 'hugeSparse'], [options.exotic ? 2 : 0, 'exotic'],
       ]);
       return this.container(depth, kind);
