@@ -56,45 +56,71 @@ function describeError(error) {
 }
 
 /**
- * Failures of one property, reported together at the end: the seed, the case, the smallest part
- * of the graph that fails on its own (as JS source), and expected vs actual.
+ * Failures of one property, reported together at the end: the seed, and for each kind of failure
+ * (the shape of the smallest part of the graph that fails on its own) how many cases and one
+ * example: its case number, that part as JS source, and expected vs actual. One bug that fails
+ * thousands of cases then does not hide another.
  */
 class Failures {
+  static MINIMIZED = 150; // failing cases cut down to their smallest failing part
+  static KINDS = 6; // kinds of failure shown
+
   constructor(name) {
     this.name = name;
-    this.list = [];
+    this.kinds = new Map();
     this.count = 0;
   }
 
   /** `check(value)` gives null when the property holds for `value`, else what is wrong. */
   run(index, value, check) {
-    let problem;
-    try {
-      problem = check(value);
-    } catch (error) {
-      problem = `the check threw ${describeError(error)}`;
-    }
+    const safeCheck = (v) => {
+      try {
+        return check(v);
+      } catch (error) {
+        return `the check threw ${describeError(error)}`;
+      }
+    };
+    const problem = safeCheck(value);
     if (problem === null) return true;
     this.count++;
-    if (this.list.length < 4) {
-      const minimal = smallestFailingPart(value, (part) => check(part) !== null);
-      this.list.push({ index, problem, minimal, minimalProblem: minimal === value ? problem : check(minimal) });
+    if (this.count <= Failures.MINIMIZED) {
+      const minimal = smallestFailingPart(value, (part) => safeCheck(part) !== null);
+      const kind = shapeOf(minimal);
+      const known = this.kinds.get(kind);
+      if (known) known.count++;
+      else this.kinds.set(kind, { count: 1, index, problem, minimal, minimalProblem: minimal === value ? problem : safeCheck(minimal) });
     }
     return false;
   }
 
   assertNone() {
     if (this.count === 0) return;
-    const lines = [`${this.name}: ${this.count} failing case(s), seed ${SEED} (CODEC_SEED=${SEED})`];
-    for (const { index, problem, minimal, minimalProblem } of this.list) {
+    const lines = [
+      `${this.name}: ${this.count} failing case(s), seed ${SEED} (CODEC_SEED=${SEED}); ` +
+        `${this.kinds.size} kind(s) of failure among the first ${Math.min(this.count, Failures.MINIMIZED)}`,
+    ];
+    const kinds = [...this.kinds.values()].sort((a, b) => b.count - a.count).slice(0, Failures.KINDS);
+    for (const { count, index, problem, minimal, minimalProblem } of kinds) {
       lines.push(
-        `  case ${index} (replay: CODEC_SEED=${SEED} CODEC_CASE=${index}): ${problem}`,
+        `  ${count}× like case ${index} (replay: CODEC_SEED=${SEED} CODEC_CASE=${index}): ${problem}`,
         `    smallest failing part: ${visible(source(minimal), 400)}`,
         `    ${minimalProblem}`,
       );
     }
     assert.fail(lines.join('\n'));
   }
+}
+
+/** The kind of a value for grouping failures: what the smallest failing part is at its root. */
+function shapeOf(value) {
+  if (value === null) return 'null';
+  if (typeof value !== 'object') return typeof value === 'number' && !Number.isFinite(value) ? String(value) : typeof value;
+  if (value instanceof URL) return 'URL';
+  if (Buffer.isBuffer(value)) return 'Buffer';
+  if (Array.isArray(value)) return Object.keys(value).length < value.length ? 'array with holes' : 'array';
+  const tag = Object.prototype.toString.call(value).slice(8, -1);
+  if (tag === 'Object') return Object.getPrototypeOf(value) === null ? 'null-prototype object' : 'object';
+  return tag;
 }
 
 /** null when `parse(text)` gives the graph `devalue.parse(text)` gives (with Astro's reviver). */
