@@ -477,11 +477,11 @@ function outcome(fn, check) {
 }
 `;
 
-function runChild(body) {
+function runChild(body, timeout = 120_000) {
   const child = spawnSync(process.execPath, ['--input-type=module', '-e', `${CHILD_PRELUDE}\n${body}`], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     encoding: 'utf8',
-    timeout: 120_000,
+    timeout,
     maxBuffer: 4 * 1024 * 1024,
   });
   return child;
@@ -563,4 +563,24 @@ test('values as deep as devalue itself takes (1500 levels) are written and read 
     assert.ok(read.ok, `${name}: parse threw ${!read.ok && describeError(read.error)}`);
     assert.equal(graphDiff(devalue.parse(expected, URL_REVIVER), read.value), null, `${name}: parse differs from devalue`);
   }
+});
+
+test('a graph of 2^60 paths (each level reached twice) is read and written in linear time', () => {
+  // Expanding shared references instead of keeping them would never finish: a child process
+  // with a timeout keeps that from hanging the run.
+  const child = runChild(`
+    const n = 60;
+    const texts = {
+      arrays: '[' + Array.from({ length: n }, (_, i) => '[' + (i + 1) + ',' + (i + 1) + ']').join(',') + ',[]]',
+      maps: '[' + Array.from({ length: n }, (_, i) => '["Map",' + (i + 1) + ',' + (i + 1) + ']').join(',') + ',{}]',
+      objects: '[' + Array.from({ length: n }, (_, i) => '{"a":' + (i + 1) + ',"b":' + (i + 1) + '}').join(',') + ',[]]',
+    };
+    const results = {};
+    for (const [name, text] of Object.entries(texts)) {
+      const value = parse(text);
+      results[name] = stringify(value) === text && devalue.stringify(devalue.parse(text)) === text;
+    }
+    console.log(JSON.stringify({ outcome: 'value', correct: Object.values(results).every(Boolean), results }));
+  `, 20_000);
+  assertChild(child, 'ERR_SESSION_PARSE', 'a graph of 2^60 paths');
 });
