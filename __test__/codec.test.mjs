@@ -477,8 +477,8 @@ function outcome(fn, check) {
 }
 `;
 
-function runChild(body, timeout = 120_000) {
-  const child = spawnSync(process.execPath, ['--input-type=module', '-e', `${CHILD_PRELUDE}\n${body}`], {
+function runChild(body, timeout = 120_000, nodeArgs = []) {
+  const child = spawnSync(process.execPath, [...nodeArgs, '--input-type=module', '-e', `${CHILD_PRELUDE}\n${body}`], {
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     encoding: 'utf8',
     timeout,
@@ -583,4 +583,21 @@ test('a graph of 2^60 paths (each level reached twice) is read and written in li
     console.log(JSON.stringify({ outcome: 'value', correct: Object.values(results).every(Boolean), results }));
   `, 20_000);
   assertChild(child, 'ERR_SESSION_PARSE', 'a graph of 2^60 paths');
+});
+
+test('parse of sparse arrays with a large length allocates nothing of that length (no crash from 329 bytes)', () => {
+  // devalue builds such an array in dictionary mode on purpose ("a small payload with a huge
+  // declared length can force arbitrary memory allocation"): 12 arrays of length 2^25 - 1 must
+  // not need 12 × 256 MB. The child has a 512 MB heap, so an eager allocation kills it.
+  const child = runChild(`
+    const lengths = [33554431, 33554431, 33554431, 33554431, 20000000, 20000000, 20000000, 20000000, 1e7, 1e7, 1e6, 4294967295];
+    const text = '[' + JSON.stringify(lengths.map((_, i) => i + 1)) + ',' + lengths.map((n) => '[-7,' + n + ',' + (n - 1) + ',0]').join(',') + ']';
+    const started = performance.now();
+    const result = outcome(() => parse(text), (value) => value.length === lengths.length && value.every((a, i) => a.length === lengths[i] && a[lengths[i] - 1] === value && Object.keys(a).length === 1));
+    result.ms = Math.round(performance.now() - started);
+    result.textBytes = text.length;
+    console.log(JSON.stringify(result));
+  `, 60_000, ['--max-old-space-size=512']);
+  const result = assertChild(child, 'ERR_SESSION_PARSE', 'parse of sparse arrays with large lengths');
+  assert.ok(result.ms < 2000, `parse of ${result.textBytes} bytes took ${result.ms} ms`);
 });
