@@ -9,6 +9,7 @@ use std::time::Duration;
 use napi_derive::napi;
 use session_core::cookie::{CookieConfig, Priority, SameSite};
 use session_core::session::{Session, SessionConfig};
+use session_core::store::redis::{self, RedisOptions, RedisStore, Servers, Tls};
 use session_core::store::{fs::FsStore, memory::MemoryStore, SessionStore};
 use session_core::Error;
 
@@ -29,14 +30,31 @@ pub struct SessionsConfig {
 
 #[napi(object)]
 pub struct DriverConfig {
-    /// "memory" or "fs".
+    /// "memory", "fs" or "redis".
     pub name: String,
-    /// fs: the directory (absolute).
+    /// fs: the directory (absolute). redis: the key prefix.
     pub base: Option<String>,
     /// memory: the most sessions held.
     pub max_entries: Option<f64>,
     /// fs: seconds between sweeps of expired files.
     pub sweep_interval: Option<f64>,
+    /// redis: the server's URL (redis://, rediss://, valkey://, valkeys://)…
+    pub url: Option<String>,
+    /// …or the URLs of some nodes of a Redis Cluster.
+    pub cluster: Option<Vec<String>>,
+    /// redis: seconds one connection attempt may take.
+    pub connect_timeout: Option<f64>,
+    /// redis: seconds a command may wait for its answer.
+    pub command_timeout: Option<f64>,
+    /// redis: certificates for rediss://, PEM text.
+    pub tls: Option<TlsOptions>,
+}
+
+#[napi(object)]
+pub struct TlsOptions {
+    pub ca: Option<String>,
+    pub cert: Option<String>,
+    pub key: Option<String>,
 }
 
 #[napi(object)]
@@ -91,8 +109,29 @@ fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<d
             let sweep = seconds("sweepInterval", driver.sweep_interval.unwrap_or(600.0))?;
             Ok(Arc::new(FsStore::new(PathBuf::from(base), lifetime, sweep)))
         }
+        "redis" => Ok(Arc::new(RedisStore::new(redis_options(driver)?)?)),
         other => Err(Error::config(format!("unknown driver {other:?}: use \"memory\", \"fs\" or \"redis\""))),
     }
+}
+
+/// The redis driver's options. Nothing connects here: the store connects on first use, on the
+/// tokio runtime that runs the session's async functions.
+fn redis_options(driver: DriverConfig) -> session_core::Result<RedisOptions> {
+    let servers = match (driver.url, driver.cluster) {
+        (Some(url), None) => Servers::Single(url),
+        (None, Some(nodes)) => Servers::Cluster(nodes),
+        _ => return Err(Error::config("the redis driver needs either url or cluster")),
+    };
+    let mut options = RedisOptions::new(servers);
+    options.base = driver.base;
+    options.connect_timeout =
+        driver.connect_timeout.map(|s| seconds("connectTimeout", s)).transpose()?.unwrap_or(redis::DEFAULT_CONNECT_TIMEOUT);
+    options.command_timeout =
+        driver.command_timeout.map(|s| seconds("commandTimeout", s)).transpose()?.unwrap_or(redis::DEFAULT_COMMAND_TIMEOUT);
+    if let Some(tls) = driver.tls {
+        options.tls = Tls { ca: tls.ca, cert: tls.cert, key: tls.key };
+    }
+    Ok(options)
 }
 
 fn cookie_config(options: CookieOptions) -> session_core::Result<CookieConfig> {
@@ -122,8 +161,7 @@ fn cookie_config(options: CookieOptions) -> session_core::Result<CookieConfig> {
 }
 
 fn seconds(option: &str, value: f64) -> session_core::Result<Duration> {
-    if !(value.is_finite() && value >= 0.0) {
-        return Err(Error::config(format!("{option} must be a number of seconds, 0 or more")));
-    }
-    Ok(Duration::from_secs_f64(value))
+    // try_: a number of seconds too large for a Duration is a mistake to report, not a panic.
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| Error::config(format!("{option} must be a number of seconds, from 0 to 2^64")))
 }

@@ -124,7 +124,7 @@ impl RedisStore {
         };
         // The connection has its own connect and response timeouts; this one also bounds what
         // they do not cover, such as waiting on a reconnect in progress.
-        match tokio::time::timeout(self.connect_timeout + self.command_timeout, work).await {
+        match tokio::time::timeout(self.connect_timeout.saturating_add(self.command_timeout), work).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) if error.is_timeout() => Err(self.timed_out(action)),
             Ok(Err(error)) => Err(Error::storage(format!(
