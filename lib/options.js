@@ -41,10 +41,47 @@ function seconds(value, name, { optional = true } = {}) {
   return value;
 }
 
+/** A driver object written in JS: Astro's SessionDriver, any unstorage driver. */
+function isCustomDriver(driver) {
+  return driver !== null && typeof driver === 'object' && typeof driver.getItem === 'function';
+}
+
+// The record as text: drivers store the string they were given, but some hand back what they
+// parsed from it, or bytes.
+function storedText(value) {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string') return value;
+  if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+  return JSON.stringify(value);
+}
+
+// The driver's methods as Rust calls them (src/js_store.rs): always async, so whatever the
+// driver throws arrives in Rust as a rejected promise.
+function customDriver(driver) {
+  for (const method of ['getItem', 'setItem', 'removeItem']) {
+    if (typeof driver[method] !== 'function') {
+      throw configError(`a custom driver needs getItem, setItem and removeItem methods; ${method} is missing`);
+    }
+  }
+  return {
+    name: 'custom',
+    custom: {
+      getItem: async (id) => storedText(await driver.getItem(id)),
+      setItem: async (id, record, ttl) => {
+        await driver.setItem(id, record, { ttl });
+      },
+      removeItem: async (id) => {
+        await driver.removeItem(id);
+      },
+    },
+  };
+}
+
 function normalizeDriver(driver) {
+  if (isCustomDriver(driver)) return customDriver(driver);
   const options = typeof driver === 'string' ? { name: driver } : driver;
   if (options === null || typeof options !== 'object') {
-    throw configError('driver must be "memory", "fs", "redis", or an object { name, ...options }');
+    throw configError('driver must be "memory", "fs", "redis", an object { name, ...options }, or a driver object { getItem, setItem, removeItem }');
   }
   const known = DRIVER_OPTIONS[options.name];
   if (!known) {
@@ -162,4 +199,10 @@ function normalizeOptions(options = {}) {
   };
 }
 
-module.exports = { normalizeOptions, DEFAULT_COOKIE_NAME, DEFAULT_FS_BASE, DEFAULT_LIFETIME };
+module.exports = {
+  normalizeOptions,
+  normalizeDriverOptions: normalizeDriver,
+  DEFAULT_COOKIE_NAME,
+  DEFAULT_FS_BASE,
+  DEFAULT_LIFETIME,
+};

@@ -4,6 +4,8 @@ const { NativeSessions } = require('./native');
 const { normalizeOptions } = require('./options');
 const { Session } = require('./session');
 const { toSessionError, SessionError } = require('./errors');
+const { middleware } = require('./middleware');
+const { handle } = require('./handle');
 
 /** The Cookie header of a request: IncomingMessage, Fetch Request, or the header itself. */
 function cookieHeaderOf(request) {
@@ -36,6 +38,23 @@ class Sessions {
   /** The session of a request (IncomingMessage, Fetch Request, or a Cookie header string). */
   fromRequest(request) {
     return new Session(this.#native.open(cookieHeaderOf(request)));
+  }
+
+  /**
+   * Express / Connect middleware: sets `req.session` and persists it before the response
+   * headers are sent; storage errors go to `next(err)`.
+   */
+  middleware() {
+    return middleware(this);
+  }
+
+  /**
+   * Wraps a Fetch-style handler `(request, session, ...rest) => Response`: the session is
+   * committed after it and its Set-Cookie headers added to the Response.
+   */
+  handle(handler) {
+    if (typeof handler !== 'function') throw new SessionError('ERR_SESSION_CONFIG', 'handle() takes a handler function.');
+    return handle(this, handler);
   }
 }
 

@@ -4,6 +4,8 @@
 
 mod codec;
 mod errors;
+mod js_store;
+mod raw_store;
 mod session;
 mod sessions;
 

@@ -14,10 +14,11 @@ use session_core::store::{fs::FsStore, memory::MemoryStore, SessionStore};
 use session_core::Error;
 
 use crate::errors::IntoNapi;
+use crate::js_store::{JsDriver, JsStore};
 use crate::session::NativeSession;
 
 /// The options of `createSessions()`, as lib/sessions.js normalizes them.
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct SessionsConfig {
     pub driver: DriverConfig,
     pub cookie: CookieOptions,
@@ -28,9 +29,9 @@ pub struct SessionsConfig {
     pub max_size: Option<f64>,
 }
 
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct DriverConfig {
-    /// "memory", "fs" or "redis".
+    /// "memory", "fs", "redis" or "custom".
     pub name: String,
     /// fs: the directory (absolute). redis: the key prefix.
     pub base: Option<String>,
@@ -44,13 +45,15 @@ pub struct DriverConfig {
     pub cluster: Option<Vec<String>>,
     /// redis: seconds one connection attempt may take.
     pub connect_timeout: Option<f64>,
-    /// redis: seconds a command may wait for its answer.
+    /// redis: seconds a command may wait for its answer. custom: seconds a driver call may take.
     pub command_timeout: Option<f64>,
     /// redis: certificates for rediss://, PEM text.
     pub tls: Option<TlsOptions>,
+    /// custom: the JS driver's methods (lib/options.js adapts them).
+    pub custom: Option<JsDriver>,
 }
 
-#[napi(object)]
+#[napi(object, object_to_js = false)]
 pub struct TlsOptions {
     pub ca: Option<String>,
     pub cert: Option<String>,
@@ -98,7 +101,10 @@ impl NativeSessions {
     }
 }
 
-fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
+/// Seconds a driver call may take by default.
+const DEFAULT_COMMAND_TIMEOUT: f64 = 2.0;
+
+pub fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
     match driver.name.as_str() {
         "memory" => {
             let max_entries = driver.max_entries.map_or(session_core::store::memory::DEFAULT_MAX_ENTRIES, |n| n as usize);
@@ -110,6 +116,11 @@ fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<d
             Ok(Arc::new(FsStore::new(PathBuf::from(base), lifetime, sweep)))
         }
         "redis" => Ok(Arc::new(RedisStore::new(redis_options(driver)?)?)),
+        "custom" => {
+            let timeout = seconds("commandTimeout", driver.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT))?;
+            let methods = driver.custom.ok_or_else(|| Error::config("a custom driver needs getItem, setItem and removeItem"))?;
+            Ok(Arc::new(JsStore::new(methods, timeout)))
+        }
         other => Err(Error::config(format!("unknown driver {other:?}: use \"memory\", \"fs\" or \"redis\""))),
     }
 }

@@ -1,16 +1,68 @@
-//! V8's value serialization format: how values cross between JS and Rust.
-//! (Being written: see the codec issue.)
+//! V8's value serialization format — the bytes of Node's `v8.Serializer` / `v8.Deserializer` — in
+//! which values cross between JS and Rust: JS hands Rust `new v8.Serializer()` output (native, so
+//! fast) and reads Rust's output with a `v8.Deserializer` subclass. Both use the base classes, not
+//! `v8.serialize`, so typed arrays are written natively (buffer first, then the view).
+//!
+//! Beyond V8's own format, two conventions with the JS layer:
+//!
+//! - JS → Rust, the trailer. V8 writes a `URL` as `{}` (its state is in private fields) and a Node
+//!   `Buffer` as a `Uint8Array` over its whole backing store, often an 8 KiB pool of unrelated
+//!   data. So when the value holds URLs or Buffers, the JS layer writes two more values with the
+//!   same serializer (so that they can refer back into the first): a dense array
+//!   `[url1, url1.href, url2, url2.href, …]` and a dense array `[buffer1, buffer2, …]`, either
+//!   possibly empty. [`read`] turns each listed object into a [`Node::Url`], and each listed
+//!   Buffer into what devalue makes of it (`new Uint8Array(buffer)`): a `Uint8Array` over a new
+//!   ArrayBuffer of just its visible bytes; a pool nothing else refers to is emptied.
+//! - Rust → JS, a [`Node::Url`] is a host object: the host-object tag, then
+//!   [`URL_HOST_OBJECT_TYPE`], the byte length of the href and the href in UTF-8 (the varints of
+//!   `readUint32`), which the JS side's `_readHostObject` turns back into a `URL`.
+//!
+//! What V8's format cannot carry, so the JS layer must check for itself: a null-prototype object
+//! and a class instance are written by V8 as plain objects, and read back as such.
+//!
+//! The authority for the format is V8's `src/objects/value-serializer.cc`.
+//!
+//! [`Node::Url`]: crate::codec::Node::Url
+
+use std::ops::RangeInclusive;
 
 use super::{Graph, NodeId};
 use crate::Result;
 
-pub fn read(_bytes: &[u8]) -> Result<(Graph, NodeId)> {
-    Err(crate::Error::parse("V8 reader is not written yet"))
+mod input;
+mod keys;
+mod read;
+mod tags;
+mod trailer;
+mod write;
+
+#[cfg(test)]
+mod tests;
+
+/// The host-object type of a URL written by [`write()`]: after the host-object tag come this as a
+/// varint, the byte length of the href as a varint, then the href in UTF-8.
+pub const URL_HOST_OBJECT_TYPE: u32 = 0x5552_4c00;
+
+/// The format versions [`read`] accepts (Node 20, V8 11.3, writes 15). Anything else is
+/// refused with an error saying the version is unsupported, so that the JS layer takes its slower
+/// path.
+pub const SUPPORTED_VERSIONS: RangeInclusive<u32> = 13..=15;
+
+/// Reads a value (and the JS layer's trailer, if any) from V8 serialization bytes.
+pub fn read(bytes: &[u8]) -> Result<(Graph, NodeId)> {
+    read::read(bytes)
 }
 
-pub fn write(_graph: &Graph, _root: NodeId) -> Result<Vec<u8>> {
-    Err(crate::Error::serialize("V8 writer is not written yet"))
+/// Writes a value as V8 serialization bytes, header included, for `v8.Deserializer`.
+pub fn write(graph: &Graph, root: NodeId) -> Result<Vec<u8>> {
+    write::write(graph, root)
 }
 
-/// The format versions `read` understands.
-pub const SUPPORTED_VERSIONS: std::ops::RangeInclusive<u32> = 13..=15;
+/// The format version in the header of `bytes`, if they start with one; nothing else is read.
+pub fn version(bytes: &[u8]) -> Option<u32> {
+    let mut input = input::Input::new(bytes);
+    match input.byte() {
+        Ok(tags::VERSION) => input.varint().ok(),
+        _ => None,
+    }
+}

@@ -1,0 +1,79 @@
+// As users get it: `npm pack`, install the tarball into a scratch project, then require(),
+// import, import 'napi-session/astro', and compile against the typings there.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+const scratch = mkdtempSync(path.join(tmpdir(), 'napi-session-pack-'));
+after(() => rmSync(scratch, { recursive: true, force: true }));
+
+const run = (command, args, cwd = scratch) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+
+describe('the packed package', { timeout: 180_000 }, () => {
+  let files;
+  before(() => {
+    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root));
+    files = packed.files.map((file) => file.path).sort();
+    writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(scratch, packed.filename)]);
+  });
+
+  it('ships the addon, the JS/TS layer and nothing else', () => {
+    assert.ok(files.includes('napi-session.linux-x64-gnu.node'));
+    for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'astro.mjs', 'astro.d.mts', 'binding.js', 'lib/session.js', 'package.json', 'README.md']) {
+      assert.ok(files.includes(file), `${file} is packed`);
+    }
+    const unexpected = files.filter((file) => /^(src|core|__test__|benchmark|examples|scripts|target|\.ci)\//.test(file) || file.endsWith('.rs'));
+    assert.deepStrictEqual(unexpected, []);
+  });
+
+  it('loads with require()', () => {
+    const out = run(process.execPath, [
+      '-e',
+      `const { createSessions, stringify, parse, SessionError } = require('napi-session');
+       const s = createSessions({ driver: 'memory' }).fromRequest('');
+       s.set('d', new Date(0));
+       s.get('d').then((d) => console.log(d.toISOString(), stringify(new Map([[1, 2]])), parse('[1]'), typeof SessionError));`,
+    ]);
+    assert.equal(out.trim(), '1970-01-01T00:00:00.000Z [["Map",1,2],1,2] 1 function');
+  });
+
+  it('loads with import, napi-session/astro included', () => {
+    writeFileSync(
+      path.join(scratch, 'esm.mjs'),
+      `import { createSessions } from 'napi-session';
+       import driver from 'napi-session/astro';
+       const store = driver({ driver: 'memory' });
+       await store.setItem('0f8fad5b-d9cb-469f-a165-70867728950e', '[1]');
+       console.log(typeof createSessions, await store.getItem('0f8fad5b-d9cb-469f-a165-70867728950e'));`,
+    );
+    assert.equal(run(process.execPath, ['esm.mjs']).trim(), 'function [1]');
+  });
+
+  it('compiles against its typings', () => {
+    writeFileSync(
+      path.join(scratch, 'typed.mts'),
+      `import { createSessions } from 'napi-session';
+       import driver from 'napi-session/astro';
+       declare module 'napi-session' { interface SessionData { count: number } }
+       const session = createSessions().fromRequest(undefined);
+       session.set('count', 1);
+       // @ts-expect-error: count is a number
+       session.set('count', 'one');
+       export const store = driver({ driver: 'fs' });`,
+    );
+    writeFileSync(
+      path.join(scratch, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', types: ['node'], typeRoots: [path.join(root, 'node_modules/@types')] }, files: ['typed.mts'] }),
+    );
+    run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', scratch]);
+    assert.ok(readdirSync(path.join(scratch, 'node_modules', 'napi-session')).includes('index.d.ts'));
+  });
+});

@@ -1,0 +1,59 @@
+// Compiled by `tsc --noEmit` (see types.test.mjs): each @ts-expect-error line must be an error,
+// every other line must compile.
+import { createSessions, parse, SessionError, stringify, type Session } from 'napi-session';
+import napiSessionDriver from 'napi-session/astro';
+
+declare module 'napi-session' {
+  interface SessionData {
+    cart: Map<string, number>;
+    user: { name: string; since: Date };
+  }
+}
+
+const sessions = createSessions({ driver: { name: 'fs', base: '.sessions' }, cookie: { name: 'sid', sameSite: 'strict' }, ttl: 3600 });
+const session: Session = sessions.fromRequest('sid=x');
+
+export async function typed() {
+  const cart: Map<string, number> | undefined = await session.get('cart');
+  const user = await session.get('user');
+  const since: Date | undefined = user?.since;
+  session.set('cart', new Map([['tea', 2]]));
+  session.set('user', { name: 'ada', since: new Date() }, { ttl: 60 });
+  // Astro's App.SessionData types it as well.
+  session.set('theme', 'dark');
+  const theme: 'light' | 'dark' | undefined = await session.get('theme');
+
+  // @ts-expect-error: a wrong value for a typed key
+  session.set('user', { name: 42 });
+  // @ts-expect-error: cart holds a Map
+  session.set('cart', ['tea']);
+  // @ts-expect-error: not a theme
+  session.set('theme', 'blue');
+  // @ts-expect-error: the value of a typed key is typed
+  const wrong: string | undefined = await session.get('cart');
+
+  // Unknown keys stay any.
+  session.set('anything', { whatever: [1, 2, 3] });
+  const anything = await session.get('anything');
+  anything.whatever.push(4);
+
+  const setCookie: string[] = await session.commit();
+  const id: string | undefined = session.sessionID;
+  // @ts-expect-error: ttl is a number of seconds
+  session.set('x', 1, { ttl: '60' });
+  // @ts-expect-error: unknown driver
+  createSessions({ driver: 'mongo' });
+  return [cart, since, theme, wrong, setCookie, id];
+}
+
+export function errorsAndCodec(error: unknown) {
+  if (error instanceof SessionError) {
+    const code: 'ERR_SESSION_KEY' | 'ERR_SESSION_SERIALIZE' | 'ERR_SESSION_PARSE' | 'ERR_SESSION_STORAGE' | 'ERR_SESSION_TIMEOUT' | 'ERR_SESSION_CONFIG' = error.code;
+    return code;
+  }
+  const text: string = stringify({ a: 1 });
+  return parse(text);
+}
+
+export const driver = napiSessionDriver({ driver: 'fs', base: '.sessions' });
+export const read: Promise<string | null> = driver.getItem('id');

@@ -1,0 +1,46 @@
+'use strict';
+
+// The Astro session driver entry point, `napi-session/astro`:
+//
+//   session: { driver: { entrypoint: 'napi-session/astro', config: { driver: 'redis', url } } }
+//
+// Astro keeps its own session object and its own devalue encoding; this driver gives it the Rust
+// stores: the fs driver's atomic writes, Redis with expiry and a shared, reconnecting connection.
+
+const { NativeStore } = require('./native');
+const { normalizeDriverOptions, DEFAULT_LIFETIME } = require('./options');
+const { SessionError, toSessionError } = require('./errors');
+
+/**
+ * Astro's driver factory. `config.driver` is "fs" (default), "memory" or "redis", or
+ * `{ name, ...options }`; the other keys of `config` are that driver's options, and `ttl` is
+ * how long a session lives after its last write (seconds, default 24 hours).
+ */
+function napiSessionDriver(config = {}) {
+  const { driver = 'fs', ttl = DEFAULT_LIFETIME, ...driverOptions } = config;
+  const options = typeof driver === 'string' ? { name: driver, ...driverOptions } : { ...driver, ...driverOptions };
+  if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)) {
+    throw new SessionError('ERR_SESSION_CONFIG', 'napi-session/astro: ttl must be a number of seconds, more than 0');
+  }
+  let store;
+  try {
+    store = new NativeStore(normalizeDriverOptions(options), ttl);
+  } catch (error) {
+    throw toSessionError(error, 'ERR_SESSION_CONFIG');
+  }
+  const call = async (work) => {
+    try {
+      return await work();
+    } catch (error) {
+      throw toSessionError(error, 'ERR_SESSION_STORAGE');
+    }
+  };
+  return {
+    name: 'napi-session',
+    getItem: (key) => call(() => store.getItem(key)),
+    setItem: (key, value) => call(() => store.setItem(key, typeof value === 'string' ? value : JSON.stringify(value))),
+    removeItem: (key) => call(() => store.removeItem(key)),
+  };
+}
+
+module.exports = { napiSessionDriver };

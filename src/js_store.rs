@@ -1,0 +1,107 @@
+//! A store backed by a driver object written in JS — Astro's `SessionDriver`, any unstorage
+//! driver: `{ getItem, setItem, removeItem }`. Rust calls it through thread-safe functions and
+//! awaits the promises it returns, so the store is used exactly like the Rust ones.
+//!
+//! A JS driver has no compare-and-set, so `save` holds a lock (one per id stripe) across its
+//! read-compare-write: atomic for every request of this process, not across processes sharing
+//! the driver's storage.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use napi::bindgen_prelude::{FnArgs, Promise};
+use napi::threadsafe_function::ThreadsafeFunction;
+use napi::Status;
+use napi_derive::napi;
+use session_core::id::SessionId;
+use session_core::store::{Expected, Saved, SessionStore};
+use session_core::{Error, Result};
+use tokio::sync::Mutex;
+
+/// A JS function called from Rust: not keeping the process alive (weak), its errors arriving as
+/// rejected promises (lib/options.js wraps the driver's methods in async functions).
+type JsFn<Args, Return> = ThreadsafeFunction<Args, Promise<Return>, Args, Status, false, true>;
+
+/// The driver's methods as lib/options.js adapts them: `getItem(id)` resolves to the record or
+/// `null`; `setItem(id, record, ttlSeconds)`; `removeItem(id)`.
+#[napi(object, object_to_js = false)]
+pub struct JsDriver {
+    #[napi(ts_type = "(id: string) => Promise<string | null>")]
+    pub get_item: JsFn<String, Option<String>>,
+    #[napi(ts_type = "(id: string, record: string, ttl: number) => Promise<void>")]
+    pub set_item: JsFn<FnArgs<(String, String, f64)>, ()>,
+    #[napi(ts_type = "(id: string) => Promise<void>")]
+    pub remove_item: JsFn<String, ()>,
+}
+
+const LOCK_STRIPES: usize = 64;
+
+pub struct JsStore {
+    driver: JsDriver,
+    timeout: Duration,
+    locks: Vec<Mutex<()>>,
+}
+
+impl JsStore {
+    pub fn new(driver: JsDriver, timeout: Duration) -> Self {
+        Self { driver, timeout, locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect() }
+    }
+
+    fn lock_of(&self, id: &SessionId) -> &Mutex<()> {
+        let stripe = u64::from_str_radix(&id.as_str()[..8], 16).unwrap_or(0) as usize % LOCK_STRIPES;
+        &self.locks[stripe]
+    }
+
+    /// Calls one driver method and waits for its promise, within the timeout.
+    async fn call<Args: napi::bindgen_prelude::JsValuesTupleIntoVec + 'static, Return: napi::bindgen_prelude::FromNapiValue + 'static>(
+        &self,
+        method: &str,
+        function: &JsFn<Args, Return>,
+        args: Args,
+    ) -> Result<Return> {
+        let call = async {
+            let promise = function.call_async_catch(args).await?;
+            promise.await
+        };
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(Error::storage(format!("the session driver's {method}() failed: {}", error.reason))),
+            Err(_) => Err(Error::timeout(format!(
+                "the session driver's {method}() did not settle within {:?}",
+                self.timeout
+            ))),
+        }
+    }
+
+    async fn get(&self, id: &SessionId) -> Result<Option<Vec<u8>>> {
+        let record = self.call("getItem", &self.driver.get_item, id.to_string()).await?;
+        Ok(record.map(String::into_bytes))
+    }
+}
+
+#[async_trait]
+impl SessionStore for JsStore {
+    async fn load(&self, id: &SessionId) -> Result<Option<Vec<u8>>> {
+        self.get(id).await
+    }
+
+    async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
+        let record = String::from_utf8(record.to_vec())
+            .map_err(|_| Error::storage("a session record is not UTF-8 text; JS drivers store text"))?;
+        let _guard = self.lock_of(id).lock().await;
+        if expected != Expected::Any {
+            let current = self.get(id).await?;
+            if !expected.matches(current.as_deref()) {
+                return Ok(Saved::Conflict(current));
+            }
+        }
+        let ttl = lifetime.as_secs_f64().ceil();
+        self.call("setItem", &self.driver.set_item, FnArgs::from((id.to_string(), record, ttl))).await?;
+        Ok(Saved::Done)
+    }
+
+    async fn delete(&self, id: &SessionId) -> Result<()> {
+        let _guard = self.lock_of(id).lock().await;
+        self.call("removeItem", &self.driver.remove_item, id.to_string()).await
+    }
+}
