@@ -40,6 +40,8 @@ describe('memory driver', () => {
     const sessions = createSessions({ driver: { name: 'memory', maxEntries: 2 } });
     const ids = [];
     for (let i = 0; i < 3; i++) {
+      // Apart in time, so "the oldest" is well defined.
+      await new Promise((resolve) => setTimeout(resolve, 5));
       const session = sessions.fromRequest('');
       session.set('i', i);
       const [cookie] = await session.commit();

@@ -4,12 +4,14 @@
 //
 // JS → Rust: a walk checks the value against devalue's rules (so `set()` fails at once, naming the
 // path, exactly where devalue would), then V8's own serializer (C++, in Node) writes it. V8 would
-// silently turn a URL or a class instance into a plain object, so the walk rejects class
-// instances and collects URLs and Node Buffers; they travel in a trailer after the value (see
-// core/src/codec/v8). Where V8's format cannot carry the value (a version we do not read, a
-// Proxy…), the value is written as devalue text instead — slower, and just as exact.
+// silently turn a URL, a class instance or a null-prototype object into a plain object, so the
+// walk rejects class instances and collects URLs, Node Buffers and null-prototype objects; they
+// travel in a trailer after the value (see core/src/codec/v8). Where V8's format cannot carry the
+// value (a version we do not read, a Proxy…), the value is written as devalue text instead —
+// slower, and just as exact.
 //
-// Rust → JS: bytes in V8's format, read by V8's deserializer; a URL arrives as a host object.
+// Rust → JS: bytes in V8's format, read by V8's deserializer; a URL arrives as a host object, and
+// the null-prototype objects are listed after the value.
 
 const v8 = require('node:v8');
 const { types } = require('node:util');
@@ -38,6 +40,7 @@ class UnsupportedValue extends Error {}
 let seen = null; // objects already checked (shared references, cycles)
 let urls = null; // [url, href, url, href, …] for the trailer
 let buffers = null; // Node Buffers for the trailer
+let nullPrototypes = null; // null-prototype objects for the trailer
 let path = null; // devalue-style path segments; tracked only on the second, error-reporting walk
 
 function check(value) {
@@ -58,7 +61,11 @@ function checkObject(object) {
   // Astro's URL reducer runs before any other check in devalue.
   if (proto === URL_PROTO) return addUrl(object);
   if (typeof object.then === 'function') unsupported('Cannot stringify a Promise or thenable');
-  if (proto === OBJECT_PROTO || proto === null) return checkPlainObject(object);
+  if (proto === OBJECT_PROTO) return checkPlainObject(object);
+  if (proto === null) {
+    (nullPrototypes ??= []).push(object);
+    return checkPlainObject(object);
+  }
   if (proto === ARRAY_PROTO) return checkArray(object);
   if (proto === DATE_PROTO || proto === REGEXP_PROTO) return;
   if (proto === MAP_PROTO) return checkMap(object);
@@ -187,6 +194,7 @@ function validate(value, describe) {
   seen = new Set();
   urls = null;
   buffers = null;
+  nullPrototypes = null;
   path = null;
   try {
     check(value);
@@ -228,18 +236,16 @@ let useV8Format = true;
  */
 function encode(value, describe) {
   validate(value, describe);
-  const found = { urls, buffers };
+  const trailer = urls === null && buffers === null && nullPrototypes === null ? null : [urls ?? [], buffers ?? [], nullPrototypes ?? []];
   urls = null;
   buffers = null;
+  nullPrototypes = null;
   if (useV8Format) {
     try {
       const serializer = new v8.Serializer();
       serializer.writeHeader();
       serializer.writeValue(value);
-      if (found.urls !== null || found.buffers !== null) {
-        serializer.writeValue(found.urls ?? []);
-        serializer.writeValue(found.buffers ?? []);
-      }
+      if (trailer !== null) for (const list of trailer) serializer.writeValue(list);
       return serializer.releaseBuffer();
     } catch {
       // A Proxy, a detached buffer, a function on an array's non-index property: fine for
@@ -277,7 +283,15 @@ function decode(bytes) {
   try {
     const deserializer = new ValueDeserializer(bytes);
     deserializer.readHeader();
-    return deserializer.readValue();
+    const value = deserializer.readValue();
+    // `_readRawBytes(0)` is the read position: anything left is the trailer (core/src/codec/v8),
+    // whose third list holds the null-prototype objects.
+    if (deserializer._readRawBytes(0) < bytes.length) {
+      deserializer.readValue();
+      deserializer.readValue();
+      for (const object of deserializer.readValue()) Object.setPrototypeOf(object, null);
+    }
+    return value;
   } catch (error) {
     throw new SessionError('ERR_SESSION_PARSE', `Stored value could not be read: ${error.message}`, {
       cause: error,

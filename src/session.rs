@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Buffer, Either, Null};
+use napi::bindgen_prelude::{Buffer, Either, Either3, Null, Undefined};
 use napi_derive::napi;
 use session_core::id::SessionId;
 use session_core::session::{commit, Lookup, Session};
@@ -45,9 +45,13 @@ impl NativeSession {
 impl NativeSession {
     /// The value of `key` in V8's format, `undefined` if there is none, `null`: load first.
     #[napi]
-    pub fn get(&self, key: String) -> napi::Result<Answer<Option<Buffer>>> {
-        let lookup = self.lock().get(&key).into_napi()?;
-        Ok(answer(lookup, |value| value.map(Buffer::from)))
+    pub fn get(&self, key: String) -> napi::Result<Either3<Buffer, Undefined, Null>> {
+        Ok(match self.lock().get(&key).into_napi()? {
+            Lookup::Ready(Some(value)) => Either3::A(Buffer::from(value)),
+            // (`None` would reach JS as null, which means "load first".)
+            Lookup::Ready(None) => Either3::B(()),
+            Lookup::NeedsLoad => Either3::C(Null),
+        })
     }
 
     #[napi]

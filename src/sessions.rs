@@ -84,13 +84,10 @@ impl NativeSessions {
     #[napi(constructor)]
     pub fn new(options: SessionsConfig) -> napi::Result<Self> {
         let lifetime = seconds("lifetime", options.lifetime).into_napi()?;
-        let config = SessionConfig {
-            cookie: cookie_config(options.cookie).into_napi()?,
-            default_ttl: options.ttl.map(|ttl| seconds("ttl", ttl)).transpose().into_napi()?,
-            lifetime,
-            max_size: options.max_size.map(|size| size as usize),
-            store: store(options.driver, lifetime).into_napi()?,
-        };
+        let mut config = SessionConfig::new(store(options.driver, lifetime).into_napi()?, cookie_config(options.cookie).into_napi()?);
+        config.default_ttl = options.ttl.map(|ttl| seconds("ttl", ttl)).transpose().into_napi()?;
+        config.lifetime = lifetime;
+        config.max_size = options.max_size.map(|size| size as usize);
         Ok(Self { config: Arc::new(config) })
     }
 

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use super::data::{self, Change, StoredValue};
 use super::{CommitPlan, Session, WritePlan};
 use crate::id::SessionId;
-use crate::store::{now_ms, Expected, Saved, SessionStore, TOMBSTONE, TOMBSTONE_LIFETIME};
+use crate::store::{now_ms, Expected, Saved, TOMBSTONE, TOMBSTONE_LIFETIME};
 use crate::{Error, Result};
 
 /// How often a write is retried when other requests keep changing the record under it.
@@ -61,7 +61,6 @@ pub async fn commit(session: &Mutex<Session>) -> Result<Vec<String>> {
 }
 
 async fn execute(plan: &CommitPlan) -> Result<Outcome> {
-    let store = plan.store.as_ref();
     let changes: Vec<(&str, &Change)> = plan.changes.iter().map(|(k, c)| (k.as_str(), c)).collect();
     let has_values = changes.iter().any(|(_, change)| matches!(change, Change::Set { .. }));
     let outcome = match &plan.write {
@@ -76,14 +75,17 @@ async fn execute(plan: &CommitPlan) -> Result<Outcome> {
                 // No record because the id was never ours (a stale or forged cookie, or an expired
                 // session): the values go to a new id. Only an id the application chose with
                 // load(id) is created as it is.
-                Merged::Absent if *create_if_missing => create(plan, id, None, &changes).await?,
-                Merged::Absent => create(plan, &SessionId::generate(), None, &changes).await?,
+                Merged::Absent if *create_if_missing => create(plan, id, Source::Nothing, &changes).await?,
+                Merged::Absent => create(plan, &SessionId::generate(), Source::Fresh, &changes).await?,
             }
         }
-        Some(WritePlan::Create { id, from }) => create(plan, id, from.clone(), &changes).await?,
+        Some(WritePlan::Create { id, from: Some(from) }) => {
+            create(plan, id, Source::Regenerated(from.clone()), &changes).await?
+        }
+        Some(WritePlan::Create { id, from: None }) => create(plan, id, Source::Fresh, &changes).await?,
     };
     for (id, loaded) in &plan.tombstones {
-        tombstone(store, id, loaded.clone()).await?;
+        tombstone(plan, id, loaded.clone()).await?;
     }
     Ok(outcome)
 }
@@ -103,11 +105,13 @@ async fn merge_into(
     changes: &[(&str, &Change)],
 ) -> Result<Merged> {
     let store = plan.store.as_ref();
+    let _turn = plan.locks.turn(id).await;
     let mut current = match loaded {
         Some(record) => Some(record),
         None => store.load(id).await?,
     };
-    for _ in 0..MAX_ATTEMPTS {
+    for attempt in 0..MAX_ATTEMPTS {
+        back_off(attempt).await;
         let record = match current.as_deref() {
             None => return Ok(Merged::Absent),
             Some(TOMBSTONE) => return Ok(Merged::Tombstoned),
@@ -122,29 +126,43 @@ async fn merge_into(
     Err(contended(id))
 }
 
-/// Stores the values as the new session `id`: those of `from` (its live record, if any), with the
-/// changes applied. Then tombstones `from`, compare-and-set: if `from` changed meanwhile, the new
-/// session is written again with those changes, so nothing written to the old id is lost.
-async fn create(
-    plan: &CommitPlan,
-    id: &SessionId,
-    from: Option<(SessionId, Option<Vec<u8>>)>,
-    changes: &[(&str, &Change)],
-) -> Result<Outcome> {
+/// Where the values of a new session come from.
+enum Source {
+    /// A freshly generated id: 122 random bits do not collide, so no check is needed (and a JS
+    /// driver is spared a read).
+    Fresh,
+    /// An id the application chose (`load(id)`): created only if nobody else has meanwhile.
+    Nothing,
+    /// A regenerated session: its old id, and its record as this request loaded it.
+    Regenerated((SessionId, Option<Vec<u8>>)),
+}
+
+/// Stores the values as the new session `id`: those of the regenerated session (its live record,
+/// if any), with the changes applied. Then tombstones the old id, compare-and-set: if it changed
+/// meanwhile, the new session is written again with those changes, so nothing written to the old
+/// id is lost.
+async fn create(plan: &CommitPlan, id: &SessionId, source: Source, changes: &[(&str, &Change)]) -> Result<Outcome> {
     let store = plan.store.as_ref();
-    let Some((from_id, loaded)) = from else {
-        let (merged, lifetime) = merge(plan, None, changes)?;
-        match store.save(id, &merged.record, lifetime, Expected::Absent).await? {
-            Saved::Done => return Ok(written(id.clone(), merged.record)),
-            // 122 random bits do not collide; a store that says so is broken.
-            Saved::Conflict(_) => return Err(Error::storage(format!("new session id {id} already exists in the store"))),
+    let (from_id, loaded) = match source {
+        Source::Regenerated(from) => from,
+        Source::Fresh | Source::Nothing => {
+            let expected = if matches!(source, Source::Fresh) { Expected::Any } else { Expected::Absent };
+            let (merged, lifetime) = merge(plan, None, changes)?;
+            return match store.save(id, &merged.record, lifetime, expected).await? {
+                Saved::Done => Ok(written(id.clone(), merged.record)),
+                Saved::Conflict(_) => Err(Error::storage(format!(
+                    "session {id} was created by another request at the same time; load it again"
+                ))),
+            };
         }
     };
+    let _turn = plan.locks.turn(&from_id).await;
     let mut source = match loaded {
         Some(record) => Some(record),
         None => store.load(&from_id).await?,
     };
-    for _ in 0..MAX_ATTEMPTS {
+    for attempt in 0..MAX_ATTEMPTS {
+        back_off(attempt).await;
         let live_source = source.as_deref().filter(|record| *record != TOMBSTONE);
         let (merged, lifetime) = merge(plan, live_source, changes)?;
         store.save(id, &merged.record, lifetime, Expected::Any).await?;
@@ -159,12 +177,15 @@ async fn create(
 
 /// Replaces the live record of `id` with a tombstone, compare-and-set (so a record that is gone
 /// stays gone rather than becoming a tombstone for an id nobody used).
-async fn tombstone(store: &dyn SessionStore, id: &SessionId, loaded: Option<Vec<u8>>) -> Result<()> {
+async fn tombstone(plan: &CommitPlan, id: &SessionId, loaded: Option<Vec<u8>>) -> Result<()> {
+    let store = plan.store.as_ref();
+    let _turn = plan.locks.turn(id).await;
     let mut current = match loaded {
         Some(record) => Some(record),
         None => store.load(id).await?,
     };
-    for _ in 0..MAX_ATTEMPTS {
+    for attempt in 0..MAX_ATTEMPTS {
+        back_off(attempt).await;
         let Some(record) = current.as_deref().filter(|record| *record != TOMBSTONE) else { return Ok(()) };
         match store.save(id, TOMBSTONE, TOMBSTONE_LIFETIME, Expected::Current(record)).await? {
             Saved::Done => return Ok(()),
@@ -192,6 +213,19 @@ fn merge(plan: &CommitPlan, record: Option<&[u8]>, changes: &[(&str, &Change)]) 
         .map(|latest| std::time::Duration::from_millis((latest - now).max(0.0).min(u64::MAX as f64) as u64));
     let lifetime = until_latest.map_or(plan.lifetime, |until| until.max(plan.lifetime));
     Ok((merged, lifetime))
+}
+
+/// Before a retry: nothing for the first two attempts (the first conflict only means the record
+/// changed since this request loaded it), then a short random pause, so writers in other
+/// processes racing for the same record stop colliding.
+async fn back_off(attempt: usize) {
+    if attempt < 2 {
+        return;
+    }
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
+    let ceiling_ms = 1u64 << attempt.min(6);
+    tokio::time::sleep(std::time::Duration::from_micros(random % (ceiling_ms * 1000))).await;
 }
 
 fn written(id: SessionId, record: Vec<u8>) -> Outcome {

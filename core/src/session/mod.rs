@@ -17,6 +17,7 @@
 
 pub mod commit;
 pub mod data;
+mod locks;
 #[cfg(test)]
 mod tests;
 
@@ -32,6 +33,9 @@ use crate::store::{now_ms, SessionStore, TOMBSTONE};
 use crate::{Error, Result};
 use data::{Change, StoredValue};
 
+/// How long a stored session lives after its last write, unless configured.
+pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// What every session of one `createSessions()` shares.
 pub struct SessionConfig {
     pub cookie: CookieConfig,
@@ -42,6 +46,22 @@ pub struct SessionConfig {
     /// Largest stored record, in bytes.
     pub max_size: Option<usize>,
     pub store: Arc<dyn SessionStore>,
+    commit_locks: Arc<locks::CommitLocks>,
+}
+
+impl SessionConfig {
+    /// Sessions on `store` with `cookie`, values that do not expire on their own, and
+    /// [`DEFAULT_LIFETIME`].
+    pub fn new(store: Arc<dyn SessionStore>, cookie: CookieConfig) -> Self {
+        Self {
+            cookie,
+            default_ttl: None,
+            lifetime: DEFAULT_LIFETIME,
+            max_size: None,
+            store,
+            commit_locks: Arc::default(),
+        }
+    }
 }
 
 /// How the current id came to be; it decides what a commit may do with it.
@@ -309,6 +329,7 @@ impl Session {
         };
         CommitPlan {
             store: self.config.store.clone(),
+            locks: self.config.commit_locks.clone(),
             lifetime: self.config.lifetime,
             max_size: self.config.max_size,
             write,
@@ -389,6 +410,7 @@ impl Session {
 /// What a commit must do, taken out of a [`Session`] by [`Session::plan_commit`].
 pub struct CommitPlan {
     store: Arc<dyn SessionStore>,
+    locks: Arc<locks::CommitLocks>,
     lifetime: Duration,
     max_size: Option<usize>,
     write: Option<WritePlan>,

@@ -26,13 +26,8 @@ impl Fixture {
 
     fn with(adjust: impl FnOnce(&mut SessionConfig)) -> Self {
         let store = Arc::new(MemoryStore::default());
-        let mut config = SessionConfig {
-            cookie: CookieConfig::new("sid", false),
-            default_ttl: None,
-            lifetime: HOUR,
-            max_size: None,
-            store: store.clone(),
-        };
+        let mut config = SessionConfig::new(store.clone(), CookieConfig::new("sid", false));
+        config.lifetime = HOUR;
         adjust(&mut config);
         Self { store, config: Arc::new(config) }
     }
@@ -307,13 +302,7 @@ async fn a_failed_commit_keeps_the_changes() {
             Err(crate::Error::storage("down"))
         }
     }
-    let config = Arc::new(SessionConfig {
-        cookie: CookieConfig::new("sid", false),
-        default_ttl: None,
-        lifetime: HOUR,
-        max_size: None,
-        store: Arc::new(Failing),
-    });
+    let config = Arc::new(SessionConfig::new(Arc::new(Failing), CookieConfig::new("sid", false)));
     let session = Mutex::new(Session::open(config, None));
     session.lock().unwrap().set("a", value("[1]"), None).unwrap();
     assert_eq!(commit(&session).await.unwrap_err().code, ErrorCode::Storage);

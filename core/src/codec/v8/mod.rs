@@ -5,20 +5,23 @@
 //!
 //! Beyond V8's own format, two conventions with the JS layer:
 //!
-//! - JS → Rust, the trailer. V8 writes a `URL` as `{}` (its state is in private fields) and a Node
-//!   `Buffer` as a `Uint8Array` over its whole backing store, often an 8 KiB pool of unrelated
-//!   data. So when the value holds URLs or Buffers, the JS layer writes two more values with the
-//!   same serializer (so that they can refer back into the first): a dense array
-//!   `[url1, url1.href, url2, url2.href, …]` and a dense array `[buffer1, buffer2, …]`, either
-//!   possibly empty. [`read`] turns each listed object into a [`Node::Url`], and each listed
-//!   Buffer into what devalue makes of it (`new Uint8Array(buffer)`): a `Uint8Array` over a new
-//!   ArrayBuffer of just its visible bytes; a pool nothing else refers to is emptied.
+//! - JS → Rust, the trailer. V8 writes a `URL` as `{}` (its state is in private fields), a Node
+//!   `Buffer` as a `Uint8Array` over its whole backing store (often an 8 KiB pool of unrelated
+//!   data), and a null-prototype object as a plain one. So when the value holds any of them, the
+//!   JS layer writes three more values with the same serializer (so that they can refer back into
+//!   the first): dense arrays `[url1, url1.href, url2, url2.href, …]`, `[buffer1, buffer2, …]` and
+//!   `[object1, object2, …]`, each possibly empty. [`read`] turns each listed URL into a
+//!   [`Node::Url`]; each listed Buffer into what devalue makes of it (`new Uint8Array(buffer)`): a
+//!   `Uint8Array` over a new ArrayBuffer of just its visible bytes (a pool nothing else refers to
+//!   is emptied); and marks each listed object as having a null prototype.
 //! - Rust → JS, a [`Node::Url`] is a host object: the host-object tag, then
 //!   [`URL_HOST_OBJECT_TYPE`], the byte length of the href and the href in UTF-8 (the varints of
-//!   `readUint32`), which the JS side's `_readHostObject` turns back into a `URL`.
+//!   `readUint32`), which the JS side's `_readHostObject` turns back into a `URL`. When the value
+//!   holds null-prototype objects, the same trailer follows it — empty URL and Buffer lists, and
+//!   references to those objects — for the JS side to give them their null prototype.
 //!
-//! What V8's format cannot carry, so the JS layer must check for itself: a null-prototype object
-//! and a class instance are written by V8 as plain objects, and read back as such.
+//! What V8's format cannot carry, so the JS layer must check for itself: a class instance is
+//! written by V8 as a plain object.
 //!
 //! The authority for the format is V8's `src/objects/value-serializer.cc`.
 //!

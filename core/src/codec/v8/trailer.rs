@@ -1,6 +1,6 @@
-//! The trailer the JS layer appends after the main value (see the [module](super) docs): two
-//! dense arrays of back-references into the value, `[url, href, …]` and `[buffer, …]`, checked
-//! strictly and applied to the graph.
+//! The trailer the JS layer appends after the main value (see the [module](super) docs): three
+//! dense arrays of back-references into the value, `[url, href, …]`, `[buffer, …]` and
+//! `[nullPrototypeObject, …]`, checked strictly and applied to the graph.
 
 use super::input::{show, truncated, Input};
 use super::tags;
@@ -47,6 +47,17 @@ pub fn apply(input: &mut Input, graph: &mut Graph, objects: &[NodeId]) -> Result
         pools.push(pool);
     }
     end_list(input, buffer_list)?;
+
+    let null_prototype_list = begin_list(input, "null-prototype object")?;
+    for _ in 0..null_prototype_list {
+        let node = reference(input, objects, "null-prototype object")?;
+        match graph.node_mut(node) {
+            Node::Object(object) if !object.null_prototype => object.null_prototype = true,
+            Node::Object(_) => return Err(invalid("a null-prototype object listed twice")),
+            other => return Err(invalid(format!("the null-prototype list points at {}, not an object", kind(other)))),
+        }
+    }
+    end_list(input, null_prototype_list)?;
 
     if !input.at_end() {
         return Err(invalid(format!("bytes left after it: {}", input.remaining())));

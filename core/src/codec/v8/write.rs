@@ -3,8 +3,9 @@
 //! The output is what `v8.Serializer` would have written for the same value, give or take choices
 //! V8 makes by the heap layout (number representation in arrays, dense or sparse arrays), with one
 //! extension: a [`Node::Url`] is a host object (see [`super::URL_HOST_OBJECT_TYPE`]).
-//! Losses the format imposes: a null-prototype object is written as a plain object (V8's format
-//! has no prototypes), and a Float16Array is refused, as Node 20's V8 cannot read one.
+//! V8's format has no prototypes, so when the value holds null-prototype objects a trailer
+//! follows it: a dense array of references to them (see the [module](super) docs). A
+//! Float16Array is refused, as Node 20's V8 cannot read one.
 //!
 //! Containers are written with an explicit stack, never by recursion.
 
@@ -27,6 +28,7 @@ pub fn write(graph: &Graph, root: NodeId) -> Result<Vec<u8>> {
         ids: vec![0; graph.len()],
         next_id: 0,
         stack: Vec::new(),
+        null_prototypes: Vec::new(),
     };
     writer.out.extend_from_slice(&[tags::VERSION, VERSION]);
     writer.value(root)?;
@@ -42,6 +44,7 @@ pub fn write(graph: &Graph, root: NodeId) -> Result<Vec<u8>> {
             }
         }
     }
+    writer.null_prototype_trailer();
     Ok(writer.out)
 }
 
@@ -53,6 +56,8 @@ struct Writer<'g> {
     next_id: u32,
     /// The containers being written, outermost first.
     stack: Vec<Frame>,
+    /// V8 ids of the null-prototype objects written.
+    null_prototypes: Vec<u32>,
 }
 
 /// A container being written, and the number of children of it written so far.
@@ -63,6 +68,27 @@ struct Frame {
 }
 
 impl<'g> Writer<'g> {
+    /// V8's format has no prototypes: after a value that holds null-prototype objects comes the
+    /// same trailer the JS layer writes (see the [module](super) docs) — no URLs, no Buffers, and
+    /// references to those objects — for the JS side to give them their null prototype.
+    fn null_prototype_trailer(&mut self) {
+        if self.null_prototypes.is_empty() {
+            return;
+        }
+        let ids = std::mem::take(&mut self.null_prototypes);
+        for list in [&[][..], &[][..], &ids[..]] {
+            self.out.push(tags::BEGIN_DENSE_JS_ARRAY);
+            self.varint(list.len() as u32);
+            for &id in list {
+                self.out.push(tags::OBJECT_REFERENCE);
+                self.varint(id);
+            }
+            self.out.push(tags::END_DENSE_JS_ARRAY);
+            self.varint(0);
+            self.varint(list.len() as u32);
+        }
+    }
+
     /// Writes a value; for a container, writes its start and pushes a frame that writes the rest.
     fn value(&mut self, id: NodeId) -> Result<()> {
         let node = self.node(id)?;
@@ -88,7 +114,12 @@ impl<'g> Writer<'g> {
                 self.out.push(tags::BIGINT);
                 self.bigint(bigint)?;
             }
-            Node::Object(_) => self.open(tags::BEGIN_JS_OBJECT, None, id),
+            Node::Object(object) => {
+                if object.null_prototype {
+                    self.null_prototypes.push(self.ids[id as usize] - 1);
+                }
+                self.open(tags::BEGIN_JS_OBJECT, None, id)
+            }
             Node::Array(Array::Dense(items)) => self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(len32(items.len())?), id),
             &Node::Array(Array::Holey { length, ref items }) => {
                 let tag = if holes_inline(length, items.len()) {

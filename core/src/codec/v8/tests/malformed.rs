@@ -49,7 +49,7 @@ fn every_truncation_and_corruption_fails_cleanly() {
     for (name, bytes) in fixtures().into_iter().filter(|(_, bytes)| bytes.len() <= 2048) {
         // A value is complete without the trailer after it, and an ArrayBuffer without the view
         // after it; any other cut must fail.
-        let has_trailer = name.contains("URL") || name.contains("Buffer");
+        let has_trailer = name.contains("URL") || name.contains("Buffer") || name.contains("null-prototype");
         for end in 0..bytes.len() {
             if let Ok((graph, root)) = read(&bytes[..end]) {
                 let buffer = matches!(graph.node(root), Node::ArrayBuffer(_));
@@ -228,22 +228,31 @@ fn bigints() {
 
 #[test]
 fn trailers() {
-    // The main value `{}` (object 0) then the two lists.
+    // The main value `{}` (object 0) then the three lists.
     let trailer = |lists: &str| format!("6f7b00{lists}");
     let url = "5e0022087a3a2f2f612e622f"; // ^0, "z://a.b/"
-    let (graph, root) = read(&v15(&trailer(&format!("4102{url}240002 4100240000")))).unwrap();
+    let empty = "4100240000";
+    let (graph, root) = read(&v15(&trailer(&format!("4102{url}240002 {empty} {empty}")))).unwrap();
     assert_eq!(graph.node(root), &Node::Url("z://a.b/".into()));
-    malformed(&trailer("4101 5e00 240001 4100240000"), "odd length");
+    let (graph, root) = read(&v15(&trailer(&format!("{empty} {empty} 4101 5e00 240001")))).unwrap();
+    assert!(matches!(graph.node(root), Node::Object(object) if object.null_prototype));
+    malformed(&trailer("4101 5e00 240001 4100240000 4100240000"), "odd length");
     malformed(&trailer(&format!("4102{url}240002")), "truncated in the trailer");
-    malformed(&trailer(&format!("4102{url}240002 4100240000 00")), "bytes left after it: 1");
-    malformed(&trailer(&format!("4102{url}240002 4100240000 5f")), "bytes left after it: 1");
-    malformed(&trailer(&format!("4104{url}{url}240004 4100240000")), "URL listed twice");
-    malformed(&trailer("4102 6f7b00 2201 61 240002 4100240000"), "not a reference");
-    malformed(&trailer("4102 5e01 2201 61 240002 4100240000"), "not in the value");
-    malformed(&trailer("4102 5e00 4902 240002 4100240000"), "in the trailer's URL list");
-    malformed(&trailer("6100 400000 4100240000"), "not a dense array");
-    malformed(&trailer("4100 2201610000 0000 4100240000"), "not end as a plain dense array");
-    malformed(&trailer("4100240000 4101 5e00 240001"), "points at an object, not a Uint8Array");
+    malformed(&trailer(&format!("4102{url}240002 {empty}")), "truncated in the trailer");
+    malformed(&trailer(&format!("4102{url}240002 {empty} {empty} 00")), "bytes left after it: 1");
+    malformed(&trailer(&format!("4102{url}240002 {empty} {empty} 5f")), "bytes left after it: 1");
+    malformed(&trailer(&format!("4104{url}{url}240004 {empty} {empty}")), "URL listed twice");
+    malformed(&trailer(&format!("4102 6f7b00 2201 61 240002 {empty} {empty}")), "not a reference");
+    malformed(&trailer(&format!("4102 5e01 2201 61 240002 {empty} {empty}")), "not in the value");
+    malformed(&trailer(&format!("4102 5e00 4902 240002 {empty} {empty}")), "in the trailer's URL list");
+    malformed(&trailer(&format!("6100 400000 {empty} {empty}")), "not a dense array");
+    malformed(&trailer(&format!("4100 2201610000 0000 {empty} {empty}")), "not end as a plain dense array");
+    malformed(&trailer(&format!("{empty} 4101 5e00 240001 {empty}")), "points at an object, not a Uint8Array");
+    malformed(&trailer(&format!("{empty} {empty} 4102 5e00 5e00 240002")), "null-prototype object listed twice");
+    malformed(
+        &format!("4101 4100240000 240001 {empty} {empty} 4101 5e01 240001"),
+        "the null-prototype list points at an array, not an object",
+    );
     malformed("410242010056620001005e0124000241002400004101 5e02 240001", "points at a view, not a Uint8Array");
     malformed("41024201005642000100 5e02 240002 4100240000 4102 5e02 5e02 240002", "Buffer listed twice");
     malformed("41024201005642000100 5f 240002 4102 5e02 2201 61 240002 4100240000", "points at a view, not an object");
