@@ -250,6 +250,21 @@ async fn a_server_down_at_first_use_is_connected_once_it_is_up() {
 }
 
 #[tokio::test]
+async fn a_server_frozen_before_first_use_times_out_then_connects() {
+    // The kernel still accepts the connection of a frozen server; nothing answers on it.
+    let server = RedisServer::start();
+    server.pause();
+    let store = quick_store(&server.url());
+    let id = SessionId::generate();
+    let started = Instant::now();
+    let error = store.load(&id).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Timeout, "{error}");
+    assert!(started.elapsed() < QUICK_LIMIT, "{:?}", started.elapsed());
+    server.resume();
+    assert_eq!(store.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap(), Saved::Done);
+}
+
+#[tokio::test]
 async fn a_message_names_the_operation_the_server_and_the_timeouts() {
     let server = RedisServer::start();
     let store = quick_store(&server.url());
