@@ -97,13 +97,16 @@ describe('redis driver', () => {
     await own.kill();
   });
 
-  it('takes user, password and database from the URL', async () => {
-    const acl = await RedisServer.start({ args: ['--user', 'default', 'off', '--user', 'app', 'on', '>s3cret', '~*', '&*', '+@all'] });
-    const sessions = createSessions({ driver: { name: 'redis', url: `redis://app:s3cret@127.0.0.1:${acl.port}/3` } });
+  it('takes user, password (percent-encoded) and database from the URL', async () => {
+    const password = 's3cr@t/:x';
+    const acl = await RedisServer.start({ args: ['--user', 'default', 'off', '--user', 'app', 'on', `>${password}`, '~*', '&*', '+@all'] });
+    const url = `redis://app:${encodeURIComponent(password)}@127.0.0.1:${acl.port}/3`;
+    const sessions = createSessions({ driver: { name: 'redis', url } });
     const id = await newSession(sessions, { x: 1 });
     assert.equal(await sessions.fromRequest(cookieFor(id)).get('x'), 1);
-    assert.equal(acl.cli('--user', 'app', '--pass', 's3cret', '--no-auth-warning', '-n', '3', 'EXISTS', id), '1');
-    assert.equal(acl.cli('--user', 'app', '--pass', 's3cret', '--no-auth-warning', '-n', '0', 'EXISTS', id), '0');
+    const asApp = ['--user', 'app', '--pass', password, '--no-auth-warning'];
+    assert.equal(acl.cli(...asApp, '-n', '3', 'EXISTS', id), '1', 'stored in database 3');
+    assert.equal(acl.cli(...asApp, '-n', '0', 'EXISTS', id), '0');
 
     const wrong = createSessions({ driver: { name: 'redis', url: `redis://app:hunter2@127.0.0.1:${acl.port}` } });
     const error = await wrong.fromRequest(cookieFor(id)).get('x').then(
