@@ -135,8 +135,8 @@ describe('redis driver', () => {
 describe('redis driver options', () => {
   it('rejects every mistake with ERR_SESSION_CONFIG, naming it', () => {
     const cases = [
-      [{ name: 'redis' }, /either url .* or cluster/],
-      [{ name: 'redis', url: server.url, cluster: cluster.urls }, /either url .* or cluster/],
+      [{ name: 'redis' }, /exactly one of url .* or cluster/],
+      [{ name: 'redis', url: server.url, cluster: cluster.urls }, /exactly one of url .* or cluster/],
       [{ name: 'redis', url: 42 }, /url must be/],
       [{ name: 'redis', url: 'localhost:6379' }, /url \(without a scheme\) is not a valid redis:\/\//],
       [{ name: 'redis', url: 'http://user:pass@host' }, /url \(http:\/\/…\) is not a valid/],

@@ -109,7 +109,7 @@ function normalizeDriver(driver) {
 function normalizeRedis(options) {
   const { url, cluster, base, tls } = options;
   if ((url === undefined) === (cluster === undefined)) {
-    throw configError('the redis driver needs either url (one server) or cluster (a list of node urls), not both');
+    throw configError('the redis driver needs exactly one of url (one server) or cluster (a list of node URLs)');
   }
   if (url !== undefined && (typeof url !== 'string' || url === '')) {
     throw configError('redis driver url must be a redis://, rediss://, valkey:// or valkeys:// URL string');

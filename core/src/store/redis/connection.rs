@@ -22,12 +22,37 @@ use tokio::sync::OnceCell;
 use crate::{Error, Result};
 
 /// The servers of a store.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Servers {
     /// One server (or a proxy in front of several): `redis://`, `rediss://`, `valkey://`, `valkeys://`.
     Single(String),
     /// Some nodes of a Redis Cluster (any of them will do; the others are discovered).
     Cluster(Vec<String>),
+}
+
+impl fmt::Debug for Servers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // URLs may hold passwords, which never go to a log.
+        match self {
+            Servers::Single(url) => f.debug_tuple("Single").field(&without_password(url)).finish(),
+            Servers::Cluster(urls) => f
+                .debug_tuple("Cluster")
+                .field(&urls.iter().map(|url| without_password(url)).collect::<Vec<_>>())
+                .finish(),
+        }
+    }
+}
+
+/// `url` with whatever stands between `://` and the last `@` (user and password) replaced by `…`.
+/// (The last `@`: a password with an `@` or `/` that was not percent-encoded is hidden too.)
+fn without_password(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => match rest.rfind('@') {
+            Some(at) => format!("{scheme}://…{}", &rest[at..]),
+            None => url.to_owned(),
+        },
+        None => "…".to_owned(),
+    }
 }
 
 /// Certificates for `rediss://`, PEM text. Without `ca`, the system's trusted roots are used
@@ -106,59 +131,11 @@ impl Connector {
     /// Checks the URLs and certificates; connects nothing yet.
     pub fn new(servers: &Servers, tls: &Tls, connect_timeout: Duration, command_timeout: Duration) -> Result<Self> {
         let certificates = certificates(tls)?;
-        match servers {
-            Servers::Single(url) => {
-                let info = url.as_str().into_connection_info().map_err(|error| invalid_url(url, error))?;
-                let description = describe(info.addr());
-                if is_tls(info.addr()) {
-                    use_ring_for_tls();
-                } else if certificates.is_some() {
-                    return Err(tls_without_rediss());
-                }
-                let client = match certificates {
-                    Some(certificates) => Client::build_with_tls(info, certificates),
-                    None => Client::open(info),
-                }
-                .map_err(|error| Error::config(format!("redis driver url {description}: {error}")))?;
-                // One connection attempt per (re)connect, bounded by the connect timeout: a store
-                // that is down fails each operation at once with the reason (connection refused…)
-                // instead of making it wait out a backoff. The next operation reconnects, and the
-                // store retries an operation once when a dropped connection was the cause.
-                let config = ConnectionManagerConfig::new()
-                    .set_number_of_retries(0)
-                    .set_connection_timeout(Some(connect_timeout))
-                    .set_response_timeout(Some(command_timeout));
-                Ok(Self { client: ClientKind::Single { client, config }, connection: OnceCell::new(), description })
-            }
-            Servers::Cluster(urls) => {
-                if urls.is_empty() {
-                    return Err(Error::config("the redis driver's cluster option needs at least one node url"));
-                }
-                let mut nodes = Vec::with_capacity(urls.len());
-                for url in urls {
-                    nodes.push(url.as_str().into_connection_info().map_err(|error| invalid_url(url, error))?);
-                }
-                let addresses: Vec<String> = nodes.iter().map(|node| node.addr().to_string()).collect();
-                let description = format!("Redis Cluster ({})", addresses.join(", "));
-                let uses_tls = nodes.iter().any(|node| is_tls(node.addr()));
-                if uses_tls {
-                    use_ring_for_tls();
-                } else if certificates.is_some() {
-                    return Err(tls_without_rediss());
-                }
-                // The cluster client retries a command itself (redirections while slots move,
-                // reconnects to a node that restarted) for at most the command timeout in all.
-                let mut builder = ClusterClientBuilder::new(nodes)
-                    .connection_timeout(connect_timeout)
-                    .response_timeout(command_timeout);
-                if let Some(certificates) = certificates {
-                    builder = builder.certs(certificates);
-                }
-                let client =
-                    builder.build().map_err(|error| Error::config(format!("redis driver {description}: {error}")))?;
-                Ok(Self { client: ClientKind::Cluster(client), connection: OnceCell::new(), description })
-            }
-        }
+        let (client, description) = match servers {
+            Servers::Single(url) => single(url, certificates, connect_timeout, command_timeout)?,
+            Servers::Cluster(urls) => cluster(urls, certificates, connect_timeout, command_timeout)?,
+        };
+        Ok(Self { client, connection: OnceCell::new(), description })
     }
 
     pub fn description(&self) -> &str {
@@ -181,6 +158,66 @@ impl Connector {
             .await?;
         Ok(connection.clone())
     }
+}
+
+fn single(
+    url: &str,
+    certificates: Option<TlsCertificates>,
+    connect_timeout: Duration,
+    command_timeout: Duration,
+) -> Result<(ClientKind, String)> {
+    let info = url.into_connection_info().map_err(|error| invalid_url(url, error))?;
+    let description = describe(info.addr());
+    if is_tls(info.addr()) {
+        use_ring_for_tls();
+    } else if certificates.is_some() {
+        return Err(tls_without_rediss());
+    }
+    let client = match certificates {
+        Some(certificates) => Client::build_with_tls(info, certificates),
+        None => Client::open(info),
+    }
+    .map_err(|error| Error::config(format!("redis driver url {description}: {error}")))?;
+    // One connection attempt per (re)connect, bounded by the connect timeout: a store that is
+    // down fails each operation at once with the reason (connection refused…) instead of making
+    // it wait out a backoff. The next operation reconnects, and the store retries an operation
+    // once when a dropped connection was the cause.
+    let config = ConnectionManagerConfig::new()
+        .set_number_of_retries(0)
+        .set_connection_timeout(Some(connect_timeout))
+        .set_response_timeout(Some(command_timeout));
+    Ok((ClientKind::Single { client, config }, description))
+}
+
+fn cluster(
+    urls: &[String],
+    certificates: Option<TlsCertificates>,
+    connect_timeout: Duration,
+    command_timeout: Duration,
+) -> Result<(ClientKind, String)> {
+    if urls.is_empty() {
+        return Err(Error::config("the redis driver's cluster option needs at least one node url"));
+    }
+    let nodes = urls
+        .iter()
+        .map(|url| url.as_str().into_connection_info().map_err(|error| invalid_url(url, error)))
+        .collect::<Result<Vec<_>>>()?;
+    let addresses: Vec<String> = nodes.iter().map(|node| node.addr().to_string()).collect();
+    let description = format!("Redis Cluster ({})", addresses.join(", "));
+    if nodes.iter().any(|node| is_tls(node.addr())) {
+        use_ring_for_tls();
+    } else if certificates.is_some() {
+        return Err(tls_without_rediss());
+    }
+    // The cluster client retries a command itself (redirections while slots move, reconnects to
+    // a node that restarted) for at most the command timeout in all.
+    let mut builder =
+        ClusterClientBuilder::new(nodes).connection_timeout(connect_timeout).response_timeout(command_timeout);
+    if let Some(certificates) = certificates {
+        builder = builder.certs(certificates);
+    }
+    let client = builder.build().map_err(|error| Error::config(format!("redis driver {description}: {error}")))?;
+    Ok((ClientKind::Cluster(client), description))
 }
 
 fn certificates(tls: &Tls) -> Result<Option<TlsCertificates>> {
@@ -228,4 +265,20 @@ fn invalid_url(url: &str, error: redis::RedisError) -> Error {
 
 fn tls_without_rediss() -> Error {
     Error::config("the redis driver's tls options need rediss:// (or valkeys://) urls")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_passwords() {
+        let servers =
+            Servers::Cluster(vec!["redis://app:hunter2@10.0.0.1:7000/0".into(), "redis://10.0.0.2:7000".into()]);
+        let shown = format!("{servers:?}");
+        assert_eq!(shown, r#"Cluster(["redis://…@10.0.0.1:7000/0", "redis://10.0.0.2:7000"])"#);
+        assert_eq!(format!("{:?}", Servers::Single("redis://:p/a@ss@host".into())), r#"Single("redis://…@host")"#);
+        let tls = Tls { ca: Some("ca".into()), cert: Some("cert".into()), key: Some("PRIVATE".into()) };
+        assert!(!format!("{tls:?}").contains("PRIVATE"));
+    }
 }
