@@ -1,7 +1,8 @@
 // Private redis-server processes for the tests: each on a free loopback port, in its own temporary
-// directory, keeping nothing on disk. Every process started here is killed at the end (stopAll()
-// in an `after` hook, and on process exit even if a test failed). The tests never touch a server
-// they did not start, such as a shared one on 6379.
+// directory, keeping nothing on disk. Every process started here is killed at the end: by stopAll()
+// in an `after` hook, on process exit even if a test failed, and — should this process itself be
+// killed — by a watchdog (guard() below). The tests never touch a server they did not start, such
+// as a shared one on 6379.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -19,6 +20,22 @@ process.on('exit', () => {
   for (const child of running) child.kill('SIGKILL');
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
+// A signal would end the process without 'exit' handlers; make it run them.
+for (const [signal, number] of [['SIGHUP', 1], ['SIGINT', 2], ['SIGTERM', 15]]) process.once(signal, () => process.exit(128 + number));
+
+/**
+ * Kills `child` and removes `dir` if this process dies without stopping it (even by SIGKILL): a
+ * shell that waits for its stdin, a pipe from this process, to close. Stopped itself as soon as
+ * `child` exits, so it can never signal a pid that has been reused.
+ */
+function guard(child, dir) {
+  const script = 'read _; kill -KILL "$1" 2>/dev/null; rm -rf -- "$2"';
+  const watchdog = spawn('sh', ['-c', script, 'guard', String(child.pid), dir], { stdio: ['pipe', 'ignore', 'ignore'] });
+  watchdog.unref();
+  watchdog.stdin.unref();
+  watchdog.on('error', () => {});
+  child.once('exit', () => watchdog.kill('SIGKILL'));
+}
 
 function tempDir(prefix) {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -159,6 +176,7 @@ export class RedisServer {
     }
     const child = spawn('redis-server', [...args, ...this.#args], { stdio: ['ignore', 'ignore', 'pipe'] });
     running.add(child);
+    if (child.pid) guard(child, this.dir);
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     const spawnError = new Promise((resolve) => child.once('error', resolve));

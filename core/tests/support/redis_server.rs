@@ -1,6 +1,7 @@
 //! Private `redis-server` processes for the tests: each on a free loopback port, in its own
-//! temporary directory, keeping nothing on disk, killed when dropped. The tests never touch a
-//! server they did not start (such as a shared one on 6379).
+//! temporary directory, keeping nothing on disk, killed when dropped (a failed test unwinds and
+//! drops it too) or, should the test process itself be killed, by a watchdog ([`guard`]). The
+//! tests never touch a server they did not start (such as a shared one on 6379).
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -16,7 +17,8 @@ pub struct RedisServer {
     pub port: u16,
     dir: TempDir,
     extra: Vec<String>,
-    child: Option<Child>,
+    /// The server and its watchdog.
+    child: Option<(Child, Option<Child>)>,
 }
 
 impl RedisServer {
@@ -44,14 +46,17 @@ impl RedisServer {
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.as_ref().expect("the server is running").id()
+        self.child.as_ref().expect("the server is running").0.id()
     }
 
     /// Kills the server at once (SIGKILL): clients see their connections reset.
     pub fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
+        if let Some((mut child, watchdog)) = self.child.take() {
+            stop(&mut child);
+            // The server is reaped: its pid may be reused, so its watchdog goes now.
+            if let Some(mut watchdog) = watchdog {
+                stop(&mut watchdog);
+            }
         }
     }
 
@@ -92,12 +97,12 @@ impl RedisServer {
                 return Err(format!("redis-server exited: {status}"));
             }
             if ping(self.port) {
-                self.child = Some(child);
+                let watchdog = guard(child.id(), self.dir.path());
+                self.child = Some((child, watchdog));
                 return Ok(());
             }
             if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
+                stop(&mut child);
                 return Err("redis-server did not answer PING".into());
             }
             sleep(Duration::from_millis(20));
@@ -153,6 +158,24 @@ impl RedisCluster {
     pub fn urls(&self) -> Vec<String> {
         self.nodes.iter().map(RedisServer::url).collect()
     }
+}
+
+/// Kills `pid` and removes `dir` if this test process dies without dropping the server (even by
+/// SIGKILL): a shell that waits for its stdin, a pipe from this process, to close.
+fn guard(pid: u32, dir: &std::path::Path) -> Option<Child> {
+    Command::new("sh")
+        .args(["-c", r#"read _; kill -KILL "$1" 2>/dev/null; rm -rf -- "$2""#, "guard", &pid.to_string()])
+        .arg(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()
+}
+
+fn stop(child: &mut Child) {
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 fn free_port() -> u16 {
