@@ -4,22 +4,32 @@
 //
 // JS → Rust: a walk checks the value against devalue's rules (so `set()` fails at once, naming the
 // path, exactly where devalue would), then V8's own serializer (C++, in Node) writes it. V8 would
-// silently turn a URL, a class instance or a null-prototype object into a plain object, so the
-// walk rejects class instances and collects URLs, Node Buffers and null-prototype objects; they
-// travel in a trailer after the value (see core/src/codec/v8). Where V8's format cannot carry the
-// value (a version we do not read, a Proxy…), the value is written as devalue text instead —
-// slower, and just as exact.
+// silently turn a URL, a URLSearchParams, a class instance or a null-prototype object into a
+// plain object, so the walk rejects class instances and notes the rest, with Node Buffers, in a
+// trailer that follows the value (see core/src/codec/v8/trailer.rs). Where V8's format cannot
+// carry the value (a version we do not read, a Proxy…), the value is written as devalue text
+// instead — slower, and just as exact.
 //
-// Rust → JS: bytes in V8's format, read by V8's deserializer; a URL arrives as a host object, and
-// the null-prototype objects are listed after the value.
+// Rust → JS: bytes in V8's format, read by V8's deserializer; URLs and URLSearchParams arrive as
+// host objects, null prototypes and sparse arrays' lengths in the same kind of trailer.
 
 const v8 = require('node:v8');
 const { types } = require('node:util');
 const devalue = require('devalue');
 const { SessionError } = require('./errors');
 
-/** Host-object type of a URL in the bytes Rust writes (core/src/codec/v8: URL_HOST_OBJECT_TYPE). */
+/** Host-object types in the bytes Rust writes (core/src/codec/v8/mod.rs). */
 const URL_HOST_OBJECT_TYPE = 0x55524c00;
+const URL_SEARCH_PARAMS_HOST_OBJECT_TYPE = 0x55524c01;
+
+/** Kinds of trailer entries (core/src/codec/v8/trailer.rs). */
+const TRAILER_URL = 1;
+const TRAILER_URL_SEARCH_PARAMS = 2;
+const TRAILER_BUFFER = 3;
+const TRAILER_NULL_PROTOTYPE = 4;
+const TRAILER_ARRAY_LENGTH = 5;
+/** The largest array index: setting it forces an array into dictionary mode (see decode). */
+const MAX_ARRAY_INDEX = 2 ** 32 - 2;
 
 /** Astro writes URLs with this reducer, so `["URL", <index of href>]` is the stored form. */
 const URL_REDUCER = { URL: (value) => value instanceof URL && value.href };
@@ -31,6 +41,7 @@ const REGEXP_PROTO = RegExp.prototype;
 const MAP_PROTO = Map.prototype;
 const SET_PROTO = Set.prototype;
 const URL_PROTO = URL.prototype;
+const URL_SEARCH_PARAMS_PROTO = URLSearchParams.prototype;
 const propertyIsEnumerable = Function.prototype.call.bind(Object.prototype.propertyIsEnumerable);
 
 class UnsupportedValue extends Error {}
@@ -38,9 +49,8 @@ class UnsupportedValue extends Error {}
 // State of the current walk. A walk never yields, so module-level state is safe and saves
 // passing it through every call.
 let seen = null; // objects already checked (shared references, cycles)
-let urls = null; // [url, href, url, href, …] for the trailer
-let buffers = null; // Node Buffers for the trailer
-let nullPrototypes = null; // null-prototype objects for the trailer
+let trailer = null; // [kind, object, payload, …] for the trailer
+let v8CannotCarry = false; // the value holds what V8's format would lose: write devalue text
 let path = null; // devalue-style path segments; tracked only on the second, error-reporting walk
 
 function check(value) {
@@ -59,24 +69,29 @@ function checkObject(object) {
   seen.add(object);
   const proto = Object.getPrototypeOf(object);
   // Astro's URL reducer runs before any other check in devalue.
-  if (proto === URL_PROTO) return addUrl(object);
+  if (proto === URL_PROTO) return addToTrailer(TRAILER_URL, object, object.href);
   if (typeof object.then === 'function') unsupported('Cannot stringify a Promise or thenable');
   if (proto === OBJECT_PROTO) return checkPlainObject(object);
   if (proto === null) {
-    (nullPrototypes ??= []).push(object);
+    addToTrailer(TRAILER_NULL_PROTOTYPE, object, 0);
     return checkPlainObject(object);
   }
-  if (proto === ARRAY_PROTO) return checkArray(object);
-  if (proto === DATE_PROTO || proto === REGEXP_PROTO) return;
-  if (proto === MAP_PROTO) return checkMap(object);
-  if (proto === SET_PROTO) return checkSet(object);
+  // The common built-ins, by prototype — each confirmed by its internal slot, so that an object
+  // that merely has their prototype (Object.create(Array.prototype)) is refused, as devalue does.
+  if (proto === ARRAY_PROTO && Array.isArray(object)) return checkArray(object);
+  if ((proto === DATE_PROTO && types.isDate(object)) || (proto === REGEXP_PROTO && types.isRegExp(object))) return;
+  if (proto === MAP_PROTO && types.isMap(object)) return checkMap(object);
+  if (proto === SET_PROTO && types.isSet(object)) return checkSet(object);
   checkUncommonObject(object);
 }
 
 // Built-ins met less often, subclasses, and objects from other realms: identified by their
 // internal slots, which (unlike devalue's Symbol.toStringTag check) cannot be faked.
 function checkUncommonObject(object) {
-  if (object instanceof URL) return addUrl(object);
+  if (object instanceof URL) return addToTrailer(TRAILER_URL, object, object.href);
+  if (Object.getPrototypeOf(object) === URL_SEARCH_PARAMS_PROTO || object instanceof URLSearchParams) {
+    return addToTrailer(TRAILER_URL_SEARCH_PARAMS, object, object.toString());
+  }
   if (types.isBoxedPrimitive(object)) {
     if (types.isSymbolObject(object)) unsupported('Cannot stringify arbitrary non-POJOs');
     return;
@@ -86,7 +101,7 @@ function checkUncommonObject(object) {
   if (types.isSet(object)) return checkSet(object);
   if (Array.isArray(object)) return checkArray(object);
   if (types.isArrayBufferView(object)) {
-    if (Buffer.isBuffer(object)) (buffers ??= []).push(object);
+    if (Buffer.isBuffer(object)) addToTrailer(TRAILER_BUFFER, object, 0);
     return;
   }
   if (types.isArrayBuffer(object)) return;
@@ -125,16 +140,28 @@ function checkPlainObject(object) {
 function checkArray(array) {
   const length = array.length;
   for (let i = 0; i < length; i++) {
-    if (!Object.hasOwn(array, i)) {
-      // A hole: visit only the indices that exist, so `a[1e9] = 1` costs one step, not 1e9.
-      for (const key of Object.keys(array)) {
-        const index = Number(key);
-        if (!(index > i && index < length && String(index) === key)) continue;
-        checkElement(array, index);
+    if (!propertyIsEnumerable(array, i)) {
+      if (!Object.hasOwn(array, i)) {
+        checkHoleyRest(array, i, length);
+        return;
       }
-      return;
+      // devalue keeps a non-enumerable element; V8's serializer drops it.
+      v8CannotCarry = true;
     }
     checkElement(array, i);
+  }
+}
+
+// From the first hole on: only the indices that exist, so `a[1e9] = 1` costs one step, not 1e9.
+function checkHoleyRest(array, hole, length) {
+  const keys = Object.keys(array);
+  // Own properties besides `length` that Object.keys does not list are non-enumerable: maybe
+  // elements devalue would keep and V8's serializer drops.
+  if (Object.getOwnPropertyNames(array).length !== keys.length + 1) v8CannotCarry = true;
+  for (const key of keys) {
+    const index = Number(key);
+    if (!(index > hole && index < length && String(index) === key)) continue;
+    checkElement(array, index);
   }
 }
 
@@ -158,8 +185,8 @@ function checkSet(set) {
   for (const value of set) check(value);
 }
 
-function addUrl(url) {
-  (urls ??= []).push(url, url.href);
+function addToTrailer(kind, object, payload) {
+  (trailer ??= []).push(kind, object, payload);
 }
 
 function unsupported(message) {
@@ -171,19 +198,22 @@ function pathOfKey(key) {
   return IDENTIFIER.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
 }
 
+// A Map key on the path as devalue writes it (its stringify_primitive), `...` for an object.
 function pathOfMapKey(key) {
-  switch (typeof key) {
-    case 'string':
-      return JSON.stringify(key);
-    case 'bigint':
-      return `${key}n`;
-    case 'object':
-    case 'function':
-    case 'symbol':
-      return key === null ? 'null' : '...';
-    default:
-      return String(key);
-  }
+  const type = typeof key;
+  if ((type === 'object' && key !== null) || type === 'function' || type === 'symbol') return '...';
+  if (type === 'string') return devalueString(key);
+  if (key === undefined) return '-1';
+  if (key === 0 && 1 / key < 0) return '-6';
+  if (type === 'bigint') return `["BigInt","${key}"]`;
+  return String(key);
+}
+
+const DEVALUE_ESCAPES = { '"': '\\"', '<': '\\u003C', '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t', '\b': '\\b', '\f': '\\f', '\u2028': '\\u2028', '\u2029': '\\u2029' };
+
+// devalue's stringify_string.
+function devalueString(text) {
+  return `"${text.replace(/["<\\\u0000-\u001f\u2028\u2029]/g, (c) => DEVALUE_ESCAPES[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}"`;
 }
 
 /**
@@ -192,9 +222,8 @@ function pathOfMapKey(key) {
  */
 function validate(value, describe) {
   seen = new Set();
-  urls = null;
-  buffers = null;
-  nullPrototypes = null;
+  trailer = null;
+  v8CannotCarry = false;
   path = null;
   try {
     check(value);
@@ -236,16 +265,14 @@ let useV8Format = true;
  */
 function encode(value, describe) {
   validate(value, describe);
-  const trailer = urls === null && buffers === null && nullPrototypes === null ? null : [urls ?? [], buffers ?? [], nullPrototypes ?? []];
-  urls = null;
-  buffers = null;
-  nullPrototypes = null;
-  if (useV8Format) {
+  const found = trailer;
+  trailer = null;
+  if (useV8Format && !v8CannotCarry) {
     try {
       const serializer = new v8.Serializer();
       serializer.writeHeader();
       serializer.writeValue(value);
-      if (trailer !== null) for (const list of trailer) serializer.writeValue(list);
+      if (found !== null) serializer.writeValue(found);
       return serializer.releaseBuffer();
     } catch {
       // A Proxy, a detached buffer, a function on an array's non-index property: fine for
@@ -272,9 +299,11 @@ function encodeAsDevalueText(value, describe) {
 class ValueDeserializer extends v8.Deserializer {
   _readHostObject() {
     const type = this.readUint32();
-    if (type !== URL_HOST_OBJECT_TYPE) throw new Error(`unknown host object type ${type}`);
-    const length = this.readUint32();
-    return new URL(this.readRawBytes(length).toString('utf8'));
+    if (type !== URL_HOST_OBJECT_TYPE && type !== URL_SEARCH_PARAMS_HOST_OBJECT_TYPE) {
+      throw new Error(`unknown host object type ${type}`);
+    }
+    const text = this.readRawBytes(this.readUint32()).toString('utf8');
+    return type === URL_HOST_OBJECT_TYPE ? new URL(text) : new URLSearchParams(text);
   }
 }
 
@@ -284,18 +313,28 @@ function decode(bytes) {
     const deserializer = new ValueDeserializer(bytes);
     deserializer.readHeader();
     const value = deserializer.readValue();
-    // `_readRawBytes(0)` is the read position: anything left is the trailer (core/src/codec/v8),
-    // whose third list holds the null-prototype objects.
-    if (deserializer._readRawBytes(0) < bytes.length) {
-      deserializer.readValue();
-      deserializer.readValue();
-      for (const object of deserializer.readValue()) Object.setPrototypeOf(object, null);
-    }
+    // `_readRawBytes(0)` is the read position: anything left is the trailer.
+    if (deserializer._readRawBytes(0) < bytes.length) applyTrailer(deserializer.readValue());
     return value;
   } catch (error) {
     throw new SessionError('ERR_SESSION_PARSE', `Stored value could not be read: ${error.message}`, {
       cause: error,
     });
+  }
+}
+
+function applyTrailer(entries) {
+  for (let i = 0; i < entries.length; i += 3) {
+    const object = entries[i + 1];
+    if (entries[i] === TRAILER_NULL_PROTOTYPE) {
+      Object.setPrototypeOf(object, null);
+    } else if (entries[i] === TRAILER_ARRAY_LENGTH) {
+      // As devalue builds a sparse array: dictionary mode first, so that the length allocates
+      // nothing however large it is.
+      object[MAX_ARRAY_INDEX] = undefined;
+      delete object[MAX_ARRAY_INDEX];
+      object.length = entries[i + 2];
+    }
   }
 }
 

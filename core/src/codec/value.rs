@@ -48,6 +48,8 @@ pub enum Node {
     View(View),
     /// A WHATWG URL, by its `href`.
     Url(JsString),
+    /// A `URLSearchParams`, by its `toString()`.
+    UrlSearchParams(JsString),
 }
 
 /// An array: dense (no holes) or with holes / sparse.

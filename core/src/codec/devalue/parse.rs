@@ -389,9 +389,13 @@ impl<'a> Reader<'a> {
                     Node::Url(JsString::new())
                 }
             }
+            b"URLSearchParams" => {
+                self.lexer.expect(b',', "',' and the URLSearchParams text")?;
+                Node::UrlSearchParams(self.lexer.string()?)
+            }
             name => match tag.as_str().and_then(ViewKind::from_name) {
                 Some(kind) => self.view(index, kind)?,
-                None if name == b"URLSearchParams" || name.starts_with(b"Temporal.") => {
+                None if name.starts_with(b"Temporal.") => {
                     return Err(self.invalid(index, format_args!("{tag} values are not supported")));
                 }
                 None => return Err(self.invalid(index, format_args!("unknown type {:?}", truncated(&tag)))),

@@ -142,7 +142,7 @@ impl<'g> Flattener<'g> {
                 self.visit(view.buffer)?;
                 index
             }
-            Node::Date(_) | Node::RegExp(_) | Node::ArrayBuffer(_) => self.record(id),
+            Node::Date(_) | Node::RegExp(_) | Node::ArrayBuffer(_) | Node::UrlSearchParams(_) => self.record(id),
             Node::Array(array) => {
                 if let Array::Holey { length, items } = array {
                     let ascending = items.windows(2).all(|pair| pair[0].0 < pair[1].0);
@@ -233,6 +233,12 @@ impl<'g> Flattener<'g> {
                 // An invalid date is written as "".
                 date::write_iso(out, *time);
                 out.extend_from_slice(br#""]"#);
+            }
+            Node::UrlSearchParams(text) => {
+                // devalue's own form (Astro's reducer handles only URL): the text inline.
+                out.extend_from_slice(br#"["URLSearchParams","#);
+                write_string(out, text, lone);
+                out.push(b']');
             }
             Node::RegExp(regexp) => {
                 out.extend_from_slice(br#"["RegExp","#);

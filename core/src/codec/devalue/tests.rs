@@ -438,7 +438,7 @@ fn malformed_input_is_a_parse_error() {
         // Tags.
         "[[\"Foo\",1]]",
         "[[\"date\",\"\"]]",
-        "[[\"URLSearchParams\",\"a=1\"]]",
+        "[[\"URLSearchParams\",1]]",
         "[[\"Temporal.Instant\",\"1970-01-01T00:00:00Z\"]]",
         "[[\"Symbol\",\"x\"]]",
         "[[\"\"]]",
@@ -560,7 +560,7 @@ fn malformed_input_is_a_parse_error() {
 fn parse_errors_say_what_is_wrong() {
     let message = |text: &str| parse(text.as_bytes()).unwrap_err().message;
     assert!(message(r#"[["Foo",1]]"#).contains(r#"unknown type "Foo""#));
-    assert!(message(r#"[["URLSearchParams","a=1"]]"#).contains("URLSearchParams values are not supported"));
+    assert!(message(r#"[["Temporal.Instant","1970-01-01T00:00:00Z"]]"#).contains("Temporal.Instant values are not supported"));
     assert!(message(r#"[{"__proto__":1},2]"#).contains("__proto__"));
     assert!(message("[[5]]").contains("points at record 5, but there are only 1"));
     assert!(message(r#"[["Date","x"]]"#).contains("invalid date"));

@@ -5,20 +5,18 @@
 //!
 //! Beyond V8's own format, two conventions with the JS layer:
 //!
-//! - JS → Rust, the trailer. V8 writes a `URL` as `{}` (its state is in private fields), a Node
-//!   `Buffer` as a `Uint8Array` over its whole backing store (often an 8 KiB pool of unrelated
-//!   data), and a null-prototype object as a plain one. So when the value holds any of them, the
-//!   JS layer writes three more values with the same serializer (so that they can refer back into
-//!   the first): dense arrays `[url1, url1.href, url2, url2.href, …]`, `[buffer1, buffer2, …]` and
-//!   `[object1, object2, …]`, each possibly empty. [`read`] turns each listed URL into a
-//!   [`Node::Url`]; each listed Buffer into what devalue makes of it (`new Uint8Array(buffer)`): a
-//!   `Uint8Array` over a new ArrayBuffer of just its visible bytes (a pool nothing else refers to
-//!   is emptied); and marks each listed object as having a null prototype.
-//! - Rust → JS, a [`Node::Url`] is a host object: the host-object tag, then
-//!   [`URL_HOST_OBJECT_TYPE`], the byte length of the href and the href in UTF-8 (the varints of
-//!   `readUint32`), which the JS side's `_readHostObject` turns back into a `URL`. When the value
-//!   holds null-prototype objects, the same trailer follows it — empty URL and Buffer lists, and
-//!   references to those objects — for the JS side to give them their null prototype.
+//! - The trailer. V8 writes a `URL` or a `URLSearchParams` as `{}` (their state is in private
+//!   fields), a Node `Buffer` as a `Uint8Array` over its whole backing store (often an 8 KiB pool
+//!   of unrelated data), and a null-prototype object as a plain one; and when V8's deserializer
+//!   meets a sparse array, it allocates the whole length the array claims. So after a value that
+//!   needs it comes one more value from the same serializer (so that it can refer back into the
+//!   first): a dense array of `[kind, object, payload]` triples ([`trailer`] lists the kinds).
+//!   [`read`] applies it to the graph; [`write()`] writes one for null-prototype objects and for
+//!   the lengths of sparse arrays, which it declares empty.
+//! - Host objects, Rust → JS: a [`Node::Url`] or [`Node::UrlSearchParams`] is written as the
+//!   host-object tag, then [`URL_HOST_OBJECT_TYPE`] or [`URL_SEARCH_PARAMS_HOST_OBJECT_TYPE`], the
+//!   byte length of the text and the text in UTF-8 (the varints of `readUint32`), which the JS
+//!   side's `_readHostObject` turns back into the object.
 //!
 //! What V8's format cannot carry, so the JS layer must check for itself: a class instance is
 //! written by V8 as a plain object.
@@ -26,6 +24,7 @@
 //! The authority for the format is V8's `src/objects/value-serializer.cc`.
 //!
 //! [`Node::Url`]: crate::codec::Node::Url
+//! [`Node::UrlSearchParams`]: crate::codec::Node::UrlSearchParams
 
 use std::ops::RangeInclusive;
 
@@ -36,7 +35,7 @@ mod input;
 mod keys;
 mod read;
 mod tags;
-mod trailer;
+pub mod trailer;
 mod write;
 
 #[cfg(test)]
@@ -45,6 +44,9 @@ mod tests;
 /// The host-object type of a URL written by [`write()`]: after the host-object tag come this as a
 /// varint, the byte length of the href as a varint, then the href in UTF-8.
 pub const URL_HOST_OBJECT_TYPE: u32 = 0x5552_4c00;
+
+/// The host-object type of a URLSearchParams written by [`write()`], followed as a URL's is.
+pub const URL_SEARCH_PARAMS_HOST_OBJECT_TYPE: u32 = 0x5552_4c01;
 
 /// The format versions [`read`] accepts (Node 20, V8 11.3, writes 15). Anything else is
 /// refused with an error saying the version is unsupported, so that the JS layer takes its slower

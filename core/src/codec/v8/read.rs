@@ -18,7 +18,7 @@ use num_bigint::{BigInt, Sign};
 
 use super::input::{show, truncated, unexpected, Input};
 use super::keys::{array_index, number_key};
-use super::{tags, trailer, SUPPORTED_VERSIONS, URL_HOST_OBJECT_TYPE};
+use super::{tags, trailer, SUPPORTED_VERSIONS, URL_HOST_OBJECT_TYPE, URL_SEARCH_PARAMS_HOST_OBJECT_TYPE};
 use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, View};
 use crate::{Error, Result};
 
@@ -362,15 +362,18 @@ impl<'a> Reader<'a> {
         Ok(self.assign_id(Node::View(View { kind, buffer, byte_offset: byte_offset as u64, length })))
     }
 
-    /// A host object: only the URLs [`super::write()`] writes are known (so that what this codec
-    /// writes, it reads); any other is a native object a session cannot hold.
+    /// A host object: only the URLs and URLSearchParams [`super::write()`] writes are known (so
+    /// that what this codec writes, it reads); any other is a native object a session cannot hold.
     fn host_object(&mut self, at: usize) -> Result<NodeId> {
-        if self.input.varint()? != URL_HOST_OBJECT_TYPE {
-            return Err(unexpected(tags::HOST_OBJECT, at, "a value"));
-        }
-        let href = std::str::from_utf8(self.input.sized("a URL")?)
+        let url = match self.input.varint()? {
+            URL_HOST_OBJECT_TYPE => true,
+            URL_SEARCH_PARAMS_HOST_OBJECT_TYPE => false,
+            _ => return Err(unexpected(tags::HOST_OBJECT, at, "a value")),
+        };
+        let text = std::str::from_utf8(self.input.sized("a URL")?)
             .map_err(|_| Error::parse("malformed V8 data: a URL that is not UTF-8"))?;
-        Ok(self.assign_id(Node::Url(JsString::from(href))))
+        let text = JsString::from(text);
+        Ok(self.assign_id(if url { Node::Url(text) } else { Node::UrlSearchParams(text) }))
     }
 
     /// The bitfield (bit 0 sign, bits 1..=30 byte length), then little-endian digits.

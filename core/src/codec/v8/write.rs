@@ -1,11 +1,12 @@
 //! Writing a [`Graph`] in V8's serialization format, for a `v8.Deserializer` to read.
 //!
 //! The output is what `v8.Serializer` would have written for the same value, give or take choices
-//! V8 makes by the heap layout (number representation in arrays, dense or sparse arrays), with one
-//! extension: a [`Node::Url`] is a host object (see [`super::URL_HOST_OBJECT_TYPE`]).
-//! V8's format has no prototypes, so when the value holds null-prototype objects a trailer
-//! follows it: a dense array of references to them (see the [module](super) docs). A
-//! Float16Array is refused, as Node 20's V8 cannot read one.
+//! V8 makes by the heap layout (number representation in arrays, dense or sparse arrays), with
+//! these extensions (see the [module](super) docs): a [`Node::Url`] or [`Node::UrlSearchParams`]
+//! is a host object; a sparse array is declared with length 0 — V8's deserializer would
+//! otherwise allocate the whole length the input claims — and its length, like the null
+//! prototypes V8's format cannot express, comes in a trailer after the value. A Float16Array is
+//! refused, as Node 20's V8 cannot read one.
 //!
 //! Containers are written with an explicit stack, never by recursion.
 
@@ -14,7 +15,8 @@ use std::borrow::Cow;
 use num_bigint::{BigInt, Sign};
 
 use super::keys::array_index;
-use super::{tags, URL_HOST_OBJECT_TYPE};
+use super::trailer::{ARRAY_LENGTH, NULL_PROTOTYPE};
+use super::{tags, URL_HOST_OBJECT_TYPE, URL_SEARCH_PARAMS_HOST_OBJECT_TYPE};
 use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, View, ViewKind};
 use crate::{Error, Result};
 
@@ -28,7 +30,7 @@ pub fn write(graph: &Graph, root: NodeId) -> Result<Vec<u8>> {
         ids: vec![0; graph.len()],
         next_id: 0,
         stack: Vec::new(),
-        null_prototypes: Vec::new(),
+        trailer: Vec::new(),
     };
     writer.out.extend_from_slice(&[tags::VERSION, VERSION]);
     writer.value(root)?;
@@ -44,7 +46,7 @@ pub fn write(graph: &Graph, root: NodeId) -> Result<Vec<u8>> {
             }
         }
     }
-    writer.null_prototype_trailer();
+    writer.write_trailer();
     Ok(writer.out)
 }
 
@@ -56,8 +58,8 @@ struct Writer<'g> {
     next_id: u32,
     /// The containers being written, outermost first.
     stack: Vec<Frame>,
-    /// V8 ids of the null-prototype objects written.
-    null_prototypes: Vec<u32>,
+    /// The trailer's entries: (kind, V8 id of the object, payload).
+    trailer: Vec<(u32, u32, f64)>,
 }
 
 /// A container being written, and the number of children of it written so far.
@@ -68,25 +70,23 @@ struct Frame {
 }
 
 impl<'g> Writer<'g> {
-    /// V8's format has no prototypes: after a value that holds null-prototype objects comes the
-    /// same trailer the JS layer writes (see the [module](super) docs) — no URLs, no Buffers, and
-    /// references to those objects — for the JS side to give them their null prototype.
-    fn null_prototype_trailer(&mut self) {
-        if self.null_prototypes.is_empty() {
+    /// What V8's format cannot say about the value (null prototypes, sparse arrays' lengths): a
+    /// dense array of `[kind, object, payload]` triples (see [`super::trailer`]).
+    fn write_trailer(&mut self) {
+        if self.trailer.is_empty() {
             return;
         }
-        let ids = std::mem::take(&mut self.null_prototypes);
-        for list in [&[][..], &[][..], &ids[..]] {
-            self.out.push(tags::BEGIN_DENSE_JS_ARRAY);
-            self.varint(list.len() as u32);
-            for &id in list {
-                self.out.push(tags::OBJECT_REFERENCE);
-                self.varint(id);
-            }
-            self.out.push(tags::END_DENSE_JS_ARRAY);
-            self.varint(0);
-            self.varint(list.len() as u32);
+        let entries = std::mem::take(&mut self.trailer);
+        let length = entries.len() as u32 * 3;
+        self.out.push(tags::BEGIN_DENSE_JS_ARRAY);
+        self.varint(length);
+        for (kind, object, payload) in entries {
+            self.number(kind as f64);
+            self.out.push(tags::OBJECT_REFERENCE);
+            self.varint(object);
+            self.number(payload);
         }
+        self.end_array(tags::END_DENSE_JS_ARRAY, 0, length);
     }
 
     /// Writes a value; for a container, writes its start and pushes a frame that writes the rest.
@@ -116,18 +116,23 @@ impl<'g> Writer<'g> {
             }
             Node::Object(object) => {
                 if object.null_prototype {
-                    self.null_prototypes.push(self.ids[id as usize] - 1);
+                    self.trailer.push((NULL_PROTOTYPE, self.ids[id as usize] - 1, 0.0));
                 }
                 self.open(tags::BEGIN_JS_OBJECT, None, id)
             }
             Node::Array(Array::Dense(items)) => self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(len32(items.len())?), id),
             &Node::Array(Array::Holey { length, ref items }) => {
-                let tag = if holes_inline(length, items.len()) {
-                    tags::BEGIN_DENSE_JS_ARRAY
+                if holes_inline(length, items.len()) {
+                    self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(length), id);
                 } else {
-                    tags::BEGIN_SPARSE_JS_ARRAY
-                };
-                self.open(tag, Some(length), id);
+                    // Declared empty; the elements set the length up to the last of them, and the
+                    // trailer the rest.
+                    let reached = items.last().map_or(0, |&(index, _)| index as u64 + 1);
+                    if reached != length as u64 {
+                        self.trailer.push((ARRAY_LENGTH, self.ids[id as usize] - 1, length as f64));
+                    }
+                    self.open(tags::BEGIN_SPARSE_JS_ARRAY, Some(0), id);
+                }
             }
             Node::Map(_) => self.open(tags::BEGIN_JS_MAP, None, id),
             Node::Set(_) => self.open(tags::BEGIN_JS_SET, None, id),
@@ -167,13 +172,17 @@ impl<'g> Writer<'g> {
                 self.out.extend_from_slice(bytes);
             }
             Node::View(view) => self.view(id, view)?,
-            Node::Url(href) => {
-                // Read back by the JS layer's `_readHostObject`: type, byte length, UTF-8 href.
-                let href = href.as_str().map_or_else(|| Cow::Owned(href.to_string_lossy()), Cow::Borrowed);
+            Node::Url(text) | Node::UrlSearchParams(text) => {
+                // Read back by the JS layer's `_readHostObject`: type, byte length, UTF-8 text.
+                let host_type = match node {
+                    Node::Url(_) => URL_HOST_OBJECT_TYPE,
+                    _ => URL_SEARCH_PARAMS_HOST_OBJECT_TYPE,
+                };
+                let text = text.as_str().map_or_else(|| Cow::Owned(text.to_string_lossy()), Cow::Borrowed);
                 self.out.push(tags::HOST_OBJECT);
-                self.varint(URL_HOST_OBJECT_TYPE);
-                self.varint(len32(href.len())?);
-                self.out.extend_from_slice(href.as_bytes());
+                self.varint(host_type);
+                self.varint(len32(text.len())?);
+                self.out.extend_from_slice(text.as_bytes());
             }
         }
         Ok(())
@@ -228,7 +237,7 @@ impl<'g> Writer<'g> {
                         Ok(None)
                     }
                     None => {
-                        self.end_array(tags::END_SPARSE_JS_ARRAY, len32(items.len())?, length);
+                        self.end_array(tags::END_SPARSE_JS_ARRAY, len32(items.len())?, 0);
                         Ok(None)
                     }
                 }

@@ -49,7 +49,7 @@ fn every_truncation_and_corruption_fails_cleanly() {
     for (name, bytes) in fixtures().into_iter().filter(|(_, bytes)| bytes.len() <= 2048) {
         // A value is complete without the trailer after it, and an ArrayBuffer without the view
         // after it; any other cut must fail.
-        let has_trailer = name.contains("URL") || name.contains("Buffer") || name.contains("null-prototype");
+        let has_trailer = ["URL", "Buffer", "null-prototype", "sparse"].iter().any(|kind| name.contains(kind));
         for end in 0..bytes.len() {
             if let Ok((graph, root)) = read(&bytes[..end]) {
                 let buffer = matches!(graph.node(root), Node::ArrayBuffer(_));
@@ -228,34 +228,39 @@ fn bigints() {
 
 #[test]
 fn trailers() {
-    // The main value `{}` (object 0) then the three lists.
-    let trailer = |lists: &str| format!("6f7b00{lists}");
-    let url = "5e0022087a3a2f2f612e622f"; // ^0, "z://a.b/"
-    let empty = "4100240000";
-    let (graph, root) = read(&v15(&trailer(&format!("4102{url}240002 {empty} {empty}")))).unwrap();
+    // The main value `{}` (object 0), then the trailer: a dense array of [kind, ^object, payload].
+    let with = |trailer: &str| format!("6f7b00 {trailer}");
+    let url = "4902 5e00 22087a3a2f2f612e622f"; // URL, ^0, "z://a.b/"
+    let (graph, root) = read(&v15(&with(&format!("4103 {url} 240003")))).unwrap();
     assert_eq!(graph.node(root), &Node::Url("z://a.b/".into()));
-    let (graph, root) = read(&v15(&trailer(&format!("{empty} {empty} 4101 5e00 240001")))).unwrap();
+    let (graph, root) = read(&v15(&with("4103 4904 5e00 2203613d31 240003"))).unwrap();
+    assert_eq!(graph.node(root), &Node::UrlSearchParams("a=1".into()));
+    let (graph, root) = read(&v15(&with("4103 4908 5e00 4900 240003"))).unwrap();
     assert!(matches!(graph.node(root), Node::Object(object) if object.null_prototype));
-    malformed(&trailer("4101 5e00 240001 4100240000 4100240000"), "odd length");
-    malformed(&trailer(&format!("4102{url}240002")), "truncated in the trailer");
-    malformed(&trailer(&format!("4102{url}240002 {empty}")), "truncated in the trailer");
-    malformed(&trailer(&format!("4102{url}240002 {empty} {empty} 00")), "bytes left after it: 1");
-    malformed(&trailer(&format!("4102{url}240002 {empty} {empty} 5f")), "bytes left after it: 1");
-    malformed(&trailer(&format!("4104{url}{url}240004 {empty} {empty}")), "URL listed twice");
-    malformed(&trailer(&format!("4102 6f7b00 2201 61 240002 {empty} {empty}")), "not a reference");
-    malformed(&trailer(&format!("4102 5e01 2201 61 240002 {empty} {empty}")), "not in the value");
-    malformed(&trailer(&format!("4102 5e00 4902 240002 {empty} {empty}")), "in the trailer's URL list");
-    malformed(&trailer(&format!("6100 400000 {empty} {empty}")), "not a dense array");
-    malformed(&trailer(&format!("4100 2201610000 0000 {empty} {empty}")), "not end as a plain dense array");
-    malformed(&trailer(&format!("{empty} 4101 5e00 240001 {empty}")), "points at an object, not a Uint8Array");
-    malformed(&trailer(&format!("{empty} {empty} 4102 5e00 5e00 240002")), "null-prototype object listed twice");
-    malformed(
-        &format!("4101 4100240000 240001 {empty} {empty} 4101 5e01 240001"),
-        "the null-prototype list points at an array, not an object",
-    );
-    malformed("410242010056620001005e0124000241002400004101 5e02 240001", "points at a view, not a Uint8Array");
-    malformed("41024201005642000100 5e02 240002 4100240000 4102 5e02 5e02 240002", "Buffer listed twice");
-    malformed("41024201005642000100 5f 240002 4102 5e02 2201 61 240002 4100240000", "points at a view, not an object");
+    let (graph, root) = read(&v15("6100 400000 4103 490a 5e00 4914 240003")).unwrap();
+    assert_eq!(graph.node(root), &Node::Array(Array::Holey { length: 10, items: vec![] }));
+
+    malformed(&with("4102 4902 5e00 240002"), "not a multiple of 3");
+    malformed(&with("4103 4902 5e00"), "truncated");
+    malformed(&with(&format!("4103 {url} 240003 00")), "bytes left after it: 1");
+    malformed(&with(&format!("4103 {url} 240003 5f")), "bytes left after it: 1");
+    malformed(&with(&format!("4106 {url} {url} 240006")), "an object listed twice");
+    malformed(&with("4103 4902 6f7b00 2201 61 240003"), "not a reference");
+    malformed(&with("4103 4902 5e01 2201 61 240003"), "refers to object 1, which is not in the value");
+    malformed(&with("4103 4902 5e00 4902 240003"), "the trailer");
+    malformed(&with("6100 400000"), "it is not a dense array");
+    malformed(&with("4100 400000"), "does not end as a plain dense array");
+    malformed(&with("4103 4914 5e00 4900 240003"), "unknown entry kind 10");
+    malformed(&with("4103 4e000000000000e03f 5e00 4900 240003"), "0.5 is not an entry kind");
+    malformed(&with("4103 4906 5e00 4900 240003"), "a Buffer entry points at an object, not a Uint8Array");
+    malformed(&with("4106 4908 5e00 4900 4908 5e00 4900 240003"), "null-prototype object listed twice");
+    malformed(&with("4103 4908 5e00 4902 240003"), "a payload of 1 where 0 belongs");
+    malformed("4100240000 4103 4908 5e00 4900 240003", "a null-prototype entry points at an array, not an object");
+    malformed("4102 4902 4904 240002 4103 490a 5e00 4902 240003", "an array length shorter than the array");
+    malformed(&with("4103 490a 5e00 4902 240003"), "an array length entry points at an object, not an array");
+    malformed("4100240000 4103 490a 5e00 4e000000000000e03f 240003", "0.5 is not an array length");
+    malformed("410242010056620001005e01240002 4103 4906 5e02 4900 240003", "a Buffer entry points at a view, not a Uint8Array");
+    malformed("41024201005642000100 5e02 240002 4106 4906 5e02 4900 4906 5e02 4900 240006", "a Buffer listed twice");
 }
 
 fn nest(open: &str, close: &str, leaf: &str, depth: usize) -> Vec<u8> {
