@@ -96,125 +96,143 @@ function loadedAddons(pid) {
   return [...new Set(maps.split('\n').map((line) => line.split(/\s+/).slice(5).join(' ')).filter((file) => file.endsWith(ADDON)))];
 }
 
-describe('an Astro 7 site with session.driver napi-session/astro (fs)', { skip, timeout: 150_000 }, () => {
-  let dir;
-  let site;
-  let base;
-  let server;
-  let browser;
-  let sessions;
-  let id;
+/**
+ * The site's whole flow over one store. `open(dir)` sets the store up (before the build) and
+ * returns { env (for the build), where (a label), sessions (napi-session on the same store),
+ * ids() (the stored session ids), text(id) (a stored session), check?(id), close?() }.
+ */
+function siteSuite(name, open) {
+  describe(`an Astro 7 site with session.driver napi-session/astro (${name})`, { skip, timeout: 150_000 }, () => {
+    let dir;
+    let site;
+    let store;
+    let server;
+    let browser;
+    let id;
 
-  before(async () => {
-    linkPackage();
-    ({ dir, site } = copySite());
-    base = path.join(dir, 'sessions');
-    mkdirSync(base);
-    const { ms } = await build(site, { NAPI_SESSION_TEST_DRIVER: 'fs', NAPI_SESSION_TEST_BASE: base });
-    console.log(`astro build (fs): ${ms} ms on ${node22.version}`);
-    server = await serve(site);
-    browser = new Browser(server.url);
-    sessions = createSessions({ driver: { name: 'fs', base }, cookie: COOKIE });
-  });
+    before(async () => {
+      linkPackage();
+      ({ dir, site } = copySite());
+      store = await open(dir);
+      const { ms } = await build(site, store.env);
+      console.log(`astro build (${name}): ${ms} ms on Node ${node22.version}`);
+      server = await serve(site);
+      browser = new Browser(server.url);
+    });
 
-  after(async () => {
-    await server?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+    after(async () => {
+      await server?.stop();
+      await store?.close?.();
+      if (dir) rmSync(dir, { recursive: true, force: true });
+    });
 
-  const stored = () => readdirSync(base).filter((name) => !name.startsWith('.'));
+    it('builds with napi-session and its addon left out of the bundle', () => {
+      assertNotBundled(path.join(site, 'dist'));
+    });
 
-  it('builds with napi-session and its addon left out of the bundle', () => {
-    assertNotBundled(path.join(site, 'dist'));
-  });
+    it('gives a new visitor a session cookie, and Astro.session counts the visits', async () => {
+      const first = await browser.home();
+      id = browser.jar.get(COOKIE);
+      assert.match(id ?? '', UUID, `Set-Cookie: ${first.response.headers.getSetCookie()}`);
+      assert.match(first.response.headers.getSetCookie().join('\n'), /astro-session=[^;]+;.*HttpOnly/i);
+      assert.equal(first.sessionID, id);
+      assert.equal(first.visits, 1);
+      assert.equal(first.cartIsMap, false);
+      for (const visits of [2, 3]) {
+        const page = await browser.home();
+        assert.equal(page.visits, visits);
+        assert.equal(page.sessionID, id);
+      }
+      assert.equal(browser.jar.get(COOKIE), id, 'the session keeps its id');
+    });
 
-  it('gives a new visitor a session cookie, and Astro.session counts the visits', async () => {
-    const first = await browser.home();
-    id = browser.jar.get(COOKIE);
-    assert.match(id ?? '', UUID, `Set-Cookie: ${first.response.headers.getSetCookie()}`);
-    assert.match(first.response.headers.getSetCookie().join('\n'), /astro-session=[^;]+;.*HttpOnly/i);
-    assert.equal(first.sessionID, id);
-    assert.equal(first.visits, 1);
-    assert.equal(first.cartIsMap, false);
-    for (const visits of [2, 3]) {
+    it('loads the addon from this checkout, in the server process', () => {
+      const loaded = loadedAddons(server.pid);
+      if (loaded === null) return;
+      assert.deepEqual(loaded, [realpathSync(path.join(root, ADDON))]);
+    });
+
+    it('keeps a Map and a Date written by the cart endpoint, and the page reads them', async () => {
+      await browser.addToCart('apple', 2);
+      await browser.addToCart('pear', 1);
+      const body = await browser.addToCart('apple', 1);
+      assert.deepEqual(body.cart, { apple: 3, pear: 1 });
+      assert.equal(body.cartIsMap, true);
+      assert.equal(body.sessionID, id);
       const page = await browser.home();
-      assert.equal(page.visits, visits);
-      assert.equal(page.sessionID, id);
-    }
-    assert.equal(browser.jar.get(COOKIE), id, 'the session keeps its id');
+      assert.equal(page.visits, 4);
+      assert.equal(page.cartIsMap, true);
+      assert.deepEqual(page.cart, { apple: 3, pear: 1 });
+      assert.equal(page.updated, body.updated);
+      const api = await (await browser.request('/api/cart')).json();
+      assert.deepEqual(api, { ...body, sessionID: id });
+    });
+
+    it('stores the session through napi-session, in devalue text', async () => {
+      assert.deepEqual(await store.ids(), [id], `one session at ${store.where}`);
+      const text = await store.text(id);
+      const data = devalue.parse(text);
+      assert.ok(data instanceof Map);
+      assert.deepEqual([...data.keys()].sort(), ['cart', 'updated', 'visits']);
+      assert.deepEqual(data.get('visits'), { data: 4, expires: undefined });
+      assert.deepEqual(data.get('cart').data, new Map([['apple', 3], ['pear', 1]]));
+      assert.ok(data.get('updated').data instanceof Date);
+      assert.deepEqual(parse(text), data, 'napi-session\'s parse reads it as devalue does');
+      await store.check?.(id);
+    });
+
+    it('is the same session for napi-session\'s own API, both ways', async () => {
+      const { sessions } = store;
+      const session = sessions.fromRequest(browser.jar.header());
+      assert.equal(session.sessionID, id);
+      assert.equal(await session.get('visits'), 4);
+      assert.deepEqual(await session.get('cart'), new Map([['apple', 3], ['pear', 1]]));
+      const page = await browser.home(); // visits 5
+      assert.equal((await sessions.fromRequest(browser.jar.header()).get('updated')).toISOString(), page.updated);
+
+      const writer = sessions.fromRequest(browser.jar.header());
+      writer.set('visits', 41);
+      writer.set('cart', new Map([['plum', 7]]));
+      await writer.commit();
+      const read = await browser.home();
+      assert.equal(read.visits, 42);
+      assert.deepEqual(read.cart, { plum: 7 });
+      assert.equal(read.sessionID, id);
+    });
+
+    it('destroy() removes the stored session and expires the cookie', async () => {
+      const response = await browser.request('/api/logout', { method: 'POST' });
+      assert.equal(response.status, 200);
+      assert.deepEqual(await response.json(), { destroyed: id, visits: 42 });
+      assert.match(response.headers.getSetCookie().join('\n'), /astro-session=[^;]*;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/i);
+      assert.equal(browser.jar.get(COOKIE), undefined);
+      assert.deepEqual(await store.ids(), []);
+      assert.equal(await store.sessions.fromRequest(`${COOKIE}=${id}`).get('visits'), undefined);
+
+      const fresh = await browser.home();
+      assert.equal(fresh.visits, 1);
+      assert.match(fresh.sessionID, UUID);
+      assert.notEqual(fresh.sessionID, id);
+      assert.deepEqual(await store.ids(), [fresh.sessionID]);
+    });
+
+    it('the server said nothing about errors', () => {
+      assert.doesNotMatch(server.output(), /error|warn/i, server.output());
+    });
   });
+}
 
-  it('loads the addon from this checkout, in the server process', () => {
-    const loaded = loadedAddons(server.pid);
-    if (loaded === null) return;
-    assert.deepEqual(loaded, [realpathSync(path.join(root, ADDON))]);
-  });
-
-  it('keeps a Map and a Date written by the cart endpoint, and the page reads them', async () => {
-    await browser.addToCart('apple', 2);
-    await browser.addToCart('pear', 1);
-    const body = await browser.addToCart('apple', 1);
-    assert.deepEqual(body.cart, { apple: 3, pear: 1 });
-    assert.equal(body.cartIsMap, true);
-    assert.equal(body.sessionID, id);
-    const page = await browser.home();
-    assert.equal(page.visits, 4);
-    assert.equal(page.cartIsMap, true);
-    assert.deepEqual(page.cart, { apple: 3, pear: 1 });
-    assert.equal(page.updated, body.updated);
-    const api = await (await browser.request('/api/cart')).json();
-    assert.deepEqual(api, { ...body, sessionID: id });
-  });
-
-  it('stores the session through napi-session as <base>/<id>, in devalue text', () => {
-    assert.deepEqual(stored(), [id]);
-    const text = readFileSync(path.join(base, id), 'utf8');
-    const data = devalue.parse(text);
-    assert.ok(data instanceof Map);
-    assert.deepEqual([...data.keys()].sort(), ['cart', 'updated', 'visits']);
-    assert.deepEqual(data.get('visits'), { data: 4, expires: undefined });
-    assert.deepEqual(data.get('cart').data, new Map([['apple', 3], ['pear', 1]]));
-    assert.ok(data.get('updated').data instanceof Date);
-    assert.deepEqual(parse(text), data, 'napi-session\'s parse reads it as devalue does');
-  });
-
-  it('is the same session for napi-session\'s own API, both ways', async () => {
-    const session = sessions.fromRequest(browser.jar.header());
-    assert.equal(session.sessionID, id);
-    assert.equal(await session.get('visits'), 4);
-    assert.deepEqual(await session.get('cart'), new Map([['apple', 3], ['pear', 1]]));
-    const page = await browser.home(); // visits 5
-    assert.equal((await sessions.fromRequest(browser.jar.header()).get('updated')).toISOString(), page.updated);
-
-    const writer = sessions.fromRequest(browser.jar.header());
-    writer.set('visits', 41);
-    writer.set('cart', new Map([['plum', 7]]));
-    await writer.commit();
-    const read = await browser.home();
-    assert.equal(read.visits, 42);
-    assert.deepEqual(read.cart, { plum: 7 });
-    assert.equal(read.sessionID, id);
-  });
-
-  it('destroy() removes the stored session and expires the cookie', async () => {
-    const response = await browser.request('/api/logout', { method: 'POST' });
-    assert.equal(response.status, 200);
-    assert.deepEqual(await response.json(), { destroyed: id, visits: 42 });
-    assert.match(response.headers.getSetCookie().join('\n'), /astro-session=[^;]*;.*(Max-Age=0|Expires=Thu, 01 Jan 1970)/i);
-    assert.equal(browser.jar.get(COOKIE), undefined);
-    assert.deepEqual(stored(), []);
-    assert.equal(await sessions.fromRequest(`${COOKIE}=${id}`).get('visits'), undefined);
-
-    const fresh = await browser.home();
-    assert.equal(fresh.visits, 1);
-    assert.match(fresh.sessionID, UUID);
-    assert.notEqual(fresh.sessionID, id);
-    assert.deepEqual(stored(), [fresh.sessionID]);
-  });
-
-  it('the server said nothing about errors', () => {
-    assert.doesNotMatch(server.output(), /error|warn/i, server.output());
-  });
+// fs: one file per session, <base>/<id> (napi-session keeps its lock files in <base>/.locks).
+siteSuite('fs', (dir) => {
+  const base = path.join(dir, 'sessions');
+  mkdirSync(base);
+  return {
+    env: { NAPI_SESSION_TEST_DRIVER: 'fs', NAPI_SESSION_TEST_BASE: base },
+    where: `${base}/<id>`,
+    sessions: createSessions({ driver: { name: 'fs', base }, cookie: COOKIE }),
+    ids: () => readdirSync(base).filter((file) => !file.startsWith('.')),
+    text: (id) => readFileSync(path.join(base, id), 'utf8'),
+  };
 });
 
 // As a user installs it (`npm pack` unpacked into node_modules, not a symlink) and with no Vite
