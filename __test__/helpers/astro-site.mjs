@@ -1,6 +1,6 @@
 // The fixture Astro site (__test__/fixtures/astro-site) as the tests use it: copied to a temporary
-// directory, built with `astro build` under Node 22, and its built server started on a free
-// loopback port. Nothing is written into the repository: Astro's caches (.astro/,
+// directory, built with `astro build` under Node 22, and its built server (or `astro dev`)
+// started on a free loopback port. Nothing is written into the repository: Astro's caches (.astro/,
 // node_modules/.vite) and the build land in the temporary copy, which sits next to a
 // node_modules symlink to the repository's, so that astro, @astrojs/node and, at run time, the
 // built server's external imports resolve from what the root `npm install` fetched.
@@ -134,11 +134,17 @@ process.on('exit', () => {
  */
 export async function serve(site, env = {}) {
   const port = await freePort();
-  const child = spawn(node22.node, [path.join(site, 'dist', 'server', 'entry.mjs')], {
-    cwd: site,
-    env: childEnv({ HOST: '127.0.0.1', PORT: String(port), ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return start(site, [path.join(site, 'dist', 'server', 'entry.mjs')], { HOST: '127.0.0.1', PORT: String(port), ...env }, port, /listening on/i);
+}
+
+/** Starts `astro dev` on a free loopback port; resolves as serve() does. */
+export async function dev(site, env = {}) {
+  const port = await freePort();
+  return start(site, [astroCli, 'dev', '--host', '127.0.0.1', '--port', String(port)], env, port, /watching for file changes/i);
+}
+
+async function start(site, args, env, port, ready) {
+  const child = spawn(node22.node, args, { cwd: site, env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   servers.add(child);
   let output = '';
   child.stdout.on('data', (chunk) => (output += chunk));
@@ -159,7 +165,7 @@ export async function serve(site, env = {}) {
     await new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`the Astro server did not start in 20 s:\n${output}`)), 20_000);
       child.stdout.on('data', () => {
-        if (/listening on/i.test(output)) {
+        if (ready.test(output)) {
           clearTimeout(timer);
           resolve();
         }
