@@ -51,7 +51,46 @@ export interface FsDriverOptions {
   sweepInterval?: number;
 }
 
-export type DriverOptions = MemoryDriverOptions | FsDriverOptions;
+interface RedisDriverCommonOptions {
+  name: 'redis';
+  /**
+   * Key prefix: sessions are stored under `<base>:<id>`, or `<id>` without a base — the layout of
+   * unstorage's redis driver, so Astro and napi-session share sessions when they share the base.
+   */
+  base?: string;
+  /** Seconds one connection attempt may take (fractions allowed). Default 2. */
+  connectTimeout?: number;
+  /** Seconds a command may wait for its answer (fractions allowed). Default 2. */
+  commandTimeout?: number;
+  /**
+   * Certificates for `rediss://` (PEM text). Without `ca`, the system's trusted roots are used
+   * (or those of the file named by the `SSL_CERT_FILE` environment variable).
+   */
+  tls?: {
+    /** Certificate authorities to trust instead of the system's. */
+    ca?: string | Uint8Array | Array<string | Uint8Array>;
+    /** Client certificate and key, for servers that require them (mutual TLS); both or neither. */
+    cert?: string | Uint8Array;
+    key?: string | Uint8Array;
+  };
+}
+
+export interface RedisDriverOptions extends RedisDriverCommonOptions {
+  /**
+   * `redis://[[user]:password@]host[:port][/db]`; `rediss://` for TLS. `valkey://` and
+   * `valkeys://` too.
+   */
+  url: string;
+  cluster?: never;
+}
+
+export interface RedisClusterDriverOptions extends RedisDriverCommonOptions {
+  /** URLs of some nodes of a Redis Cluster (one is enough; the others are discovered). */
+  cluster: string[];
+  url?: never;
+}
+
+export type DriverOptions = MemoryDriverOptions | FsDriverOptions | RedisDriverOptions | RedisClusterDriverOptions;
 
 export interface CookieOptions {
   /** Default `astro-session`, as Astro. */

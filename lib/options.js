@@ -17,7 +17,9 @@ const COOKIE_OPTIONS = new Set(['name', 'domain', 'path', 'maxAge', 'sameSite', 
 const DRIVER_OPTIONS = {
   memory: new Set(['name', 'maxEntries']),
   fs: new Set(['name', 'base', 'sweepInterval']),
+  redis: new Set(['name', 'url', 'base', 'cluster', 'connectTimeout', 'commandTimeout', 'tls']),
 };
+const REDIS_TLS_OPTIONS = new Set(['ca', 'cert', 'key']);
 
 function configError(message) {
   return new SessionError('ERR_SESSION_CONFIG', message);
@@ -83,7 +85,7 @@ function normalizeDriver(driver) {
   }
   const known = DRIVER_OPTIONS[options.name];
   if (!known) {
-    throw configError(`unknown driver ${JSON.stringify(options.name)}: use "memory" or "fs"`);
+    throw configError(`unknown driver ${JSON.stringify(options.name)}: use "memory", "fs" or "redis"`);
   }
   checkKnown(options, known, `${options.name} driver`);
   const config = { name: options.name };
@@ -98,6 +100,53 @@ function normalizeDriver(driver) {
     if (typeof base !== 'string' || base === '') throw configError('fs driver base must be a directory path');
     config.base = path.resolve(base);
     config.sweepInterval = seconds(options.sweepInterval, 'fs driver sweepInterval');
+  }
+  if (options.name === 'redis') Object.assign(config, normalizeRedis(options));
+  return config;
+}
+
+/** The redis driver's options: one server (`url`) or a cluster (`cluster: [url, …]`). */
+function normalizeRedis(options) {
+  const { url, cluster, base, tls } = options;
+  if ((url === undefined) === (cluster === undefined)) {
+    throw configError('the redis driver needs exactly one of url (one server) or cluster (a list of node URLs)');
+  }
+  if (url !== undefined && (typeof url !== 'string' || url === '')) {
+    throw configError('redis driver url must be a redis://, rediss://, valkey:// or valkeys:// URL string');
+  }
+  if (cluster !== undefined && !(Array.isArray(cluster) && cluster.length > 0 && cluster.every((node) => typeof node === 'string' && node !== ''))) {
+    throw configError('redis driver cluster must be a non-empty list of node URL strings, e.g. ["redis://10.0.0.1:7000"]');
+  }
+  if (base !== undefined && typeof base !== 'string') throw configError('redis driver base must be a string (the key prefix)');
+  const timeout = (name) => {
+    const value = seconds(options[name], `redis driver ${name}`);
+    if (value === 0) throw configError(`redis driver ${name} must be more than 0 seconds`);
+    return value;
+  };
+  return {
+    url,
+    cluster,
+    base,
+    connectTimeout: timeout('connectTimeout'),
+    commandTimeout: timeout('commandTimeout'),
+    tls: tls === undefined ? undefined : normalizeRedisTls(tls),
+  };
+}
+
+/** `tls: { ca, cert, key }`: PEM text, as strings or Buffers (ca also a list of them, as Node's tls takes them). */
+function normalizeRedisTls(tls) {
+  if (tls === null || typeof tls !== 'object') throw configError('redis driver tls must be an object { ca, cert, key }');
+  checkKnown(tls, REDIS_TLS_OPTIONS, 'redis driver tls');
+  const pem = (name, value, list) => {
+    if (value === undefined) return undefined;
+    if (list && Array.isArray(value)) return value.map((item) => pem(name, item, false)).join('\n');
+    if (typeof value === 'string') return value;
+    if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
+    throw configError(`redis driver tls.${name} must be PEM text (a string or a Buffer${list ? ', or a list of them' : ''})`);
+  };
+  const config = { ca: pem('ca', tls.ca, true), cert: pem('cert', tls.cert, false), key: pem('key', tls.key, false) };
+  if ((config.cert === undefined) !== (config.key === undefined)) {
+    throw configError('redis driver tls.cert and tls.key go together: give both or neither');
   }
   return config;
 }

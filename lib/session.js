@@ -115,6 +115,8 @@ class Session {
 
   /** Persists the session; resolves to the Set-Cookie header values to send. */
   async commit() {
+    // A request that changed nothing skips the trip to the Rust thread pool altogether.
+    if (!this.#native.dirty) return [];
     try {
       return await this.#native.commit();
     } catch (error) {

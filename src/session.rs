@@ -111,6 +111,12 @@ impl NativeSession {
         Ok(())
     }
 
+    /// Whether `commit()` has anything to do (so the facade can skip its async round trip).
+    #[napi(getter)]
+    pub fn dirty(&self) -> bool {
+        self.lock().is_dirty()
+    }
+
     #[napi(getter)]
     pub fn session_id(&self) -> Option<String> {
         self.lock().id().map(|id| id.as_str().to_owned())

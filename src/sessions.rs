@@ -9,6 +9,7 @@ use std::time::Duration;
 use napi_derive::napi;
 use session_core::cookie::{CookieConfig, Priority, SameSite};
 use session_core::session::{Session, SessionConfig};
+use session_core::store::redis::{self, RedisOptions, RedisStore, Servers, Tls};
 use session_core::store::{fs::FsStore, memory::MemoryStore, SessionStore};
 use session_core::Error;
 
@@ -30,18 +31,33 @@ pub struct SessionsConfig {
 
 #[napi(object, object_to_js = false)]
 pub struct DriverConfig {
-    /// "memory", "fs" or "custom".
+    /// "memory", "fs", "redis" or "custom".
     pub name: String,
-    /// fs: the directory (absolute).
+    /// fs: the directory (absolute). redis: the key prefix.
     pub base: Option<String>,
     /// memory: the most sessions held.
     pub max_entries: Option<f64>,
     /// fs: seconds between sweeps of expired files.
     pub sweep_interval: Option<f64>,
+    /// redis: the server's URL (redis://, rediss://, valkey://, valkeys://)…
+    pub url: Option<String>,
+    /// …or the URLs of some nodes of a Redis Cluster.
+    pub cluster: Option<Vec<String>>,
+    /// redis: seconds one connection attempt may take.
+    pub connect_timeout: Option<f64>,
+    /// redis: seconds a command may wait for its answer. custom: seconds a driver call may take.
+    pub command_timeout: Option<f64>,
+    /// redis: certificates for rediss://, PEM text.
+    pub tls: Option<TlsOptions>,
     /// custom: the JS driver's methods (lib/options.js adapts them).
     pub custom: Option<JsDriver>,
-    /// custom: seconds a driver call may take.
-    pub command_timeout: Option<f64>,
+}
+
+#[napi(object, object_to_js = false)]
+pub struct TlsOptions {
+    pub ca: Option<String>,
+    pub cert: Option<String>,
+    pub key: Option<String>,
 }
 
 #[napi(object)]
@@ -96,6 +112,7 @@ pub fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<A
             let sweep = seconds("sweepInterval", driver.sweep_interval.unwrap_or(600.0))?;
             Ok(Arc::new(FsStore::new(PathBuf::from(base), lifetime, sweep)))
         }
+        "redis" => Ok(Arc::new(RedisStore::new(redis_options(driver)?)?)),
         "custom" => {
             let timeout = seconds("commandTimeout", driver.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT))?;
             let methods = driver.custom.ok_or_else(|| Error::config("a custom driver needs getItem, setItem and removeItem"))?;
@@ -103,6 +120,26 @@ pub fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<A
         }
         other => Err(Error::config(format!("unknown driver {other:?}: use \"memory\", \"fs\" or \"redis\""))),
     }
+}
+
+/// The redis driver's options. Nothing connects here: the store connects on first use, on the
+/// tokio runtime that runs the session's async functions.
+fn redis_options(driver: DriverConfig) -> session_core::Result<RedisOptions> {
+    let servers = match (driver.url, driver.cluster) {
+        (Some(url), None) => Servers::Single(url),
+        (None, Some(nodes)) => Servers::Cluster(nodes),
+        _ => return Err(Error::config("the redis driver needs either url or cluster")),
+    };
+    let mut options = RedisOptions::new(servers);
+    options.base = driver.base;
+    options.connect_timeout =
+        driver.connect_timeout.map(|s| seconds("connectTimeout", s)).transpose()?.unwrap_or(redis::DEFAULT_CONNECT_TIMEOUT);
+    options.command_timeout =
+        driver.command_timeout.map(|s| seconds("commandTimeout", s)).transpose()?.unwrap_or(redis::DEFAULT_COMMAND_TIMEOUT);
+    if let Some(tls) = driver.tls {
+        options.tls = Tls { ca: tls.ca, cert: tls.cert, key: tls.key };
+    }
+    Ok(options)
 }
 
 fn cookie_config(options: CookieOptions) -> session_core::Result<CookieConfig> {
@@ -132,8 +169,7 @@ fn cookie_config(options: CookieOptions) -> session_core::Result<CookieConfig> {
 }
 
 fn seconds(option: &str, value: f64) -> session_core::Result<Duration> {
-    if !(value.is_finite() && value >= 0.0) {
-        return Err(Error::config(format!("{option} must be a number of seconds, 0 or more")));
-    }
-    Ok(Duration::from_secs_f64(value))
+    // try_: a number of seconds too large for a Duration is a mistake to report, not a panic.
+    Duration::try_from_secs_f64(value)
+        .map_err(|_| Error::config(format!("{option} must be a number of seconds, from 0 to 2^64")))
 }

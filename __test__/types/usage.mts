@@ -55,5 +55,16 @@ export function errorsAndCodec(error: unknown) {
   return parse(text);
 }
 
+export function redisDrivers(ca: Uint8Array) {
+  createSessions({ driver: { name: 'redis', url: 'redis://127.0.0.1:6379', base: 'sess', connectTimeout: 0.5, commandTimeout: 1 } });
+  createSessions({ driver: { name: 'redis', cluster: ['redis://10.0.0.1:7000'], tls: { ca: [ca, 'pem'], cert: 'pem', key: ca } } });
+  // @ts-expect-error: one server or a cluster, not both
+  createSessions({ driver: { name: 'redis', url: 'redis://a', cluster: ['redis://b'] } });
+  // @ts-expect-error: timeouts are numbers of seconds
+  createSessions({ driver: { name: 'redis', url: 'redis://a', commandTimeout: '2s' } });
+  // @ts-expect-error: unknown option
+  createSessions({ driver: { name: 'redis', url: 'redis://a', password: 'x' } });
+}
+
 export const driver = napiSessionDriver({ driver: 'fs', base: '.sessions' });
 export const read: Promise<string | null> = driver.getItem('id');

@@ -43,6 +43,7 @@
 
 pub mod fs;
 pub mod memory;
+pub mod redis;
 
 use std::time::Duration;
 
