@@ -15,6 +15,7 @@ import { createSessions, parse } from '../index.mjs';
 import { build, copySite, dev, installPackedCopy, linkPackage, restorePackage, root, serve } from './helpers/astro-site.mjs';
 import { CookieJar } from './helpers/cookie-jar.mjs';
 import { node22 } from './helpers/node22.mjs';
+import { RedisServer } from './helpers/redis-server.mjs';
 
 const skip = node22.reason ?? false;
 const COOKIE = 'astro-session'; // Astro's default session cookie name
@@ -233,6 +234,30 @@ siteSuite('fs', (dir) => {
     sessions: createSessions({ driver: { name: 'fs', base }, cookie: COOKIE }),
     ids: () => readdirSync(base).filter((file) => !file.startsWith('.')),
     text: (id) => readFileSync(path.join(base, id), 'utf8'),
+  };
+});
+
+// redis: a private redis-server on a free port (never the shared one on 6379); the session is the
+// key astro-test:<id>, with an expiry (napi-session/astro's default ttl: 24 hours).
+siteSuite('redis', async () => {
+  const redis = await RedisServer.start();
+  const prefix = 'astro-test:';
+  const keys = () => redis.cli('--scan', '--pattern', '*').split('\n').filter(Boolean).sort();
+  return {
+    env: { NAPI_SESSION_TEST_DRIVER: 'redis', NAPI_SESSION_TEST_REDIS: redis.url },
+    where: `${redis.url}, key ${prefix}<id>`,
+    sessions: createSessions({ driver: { name: 'redis', url: redis.url, base: 'astro-test' }, cookie: COOKIE }),
+    ids() {
+      const all = keys();
+      assert.deepEqual(all.filter((key) => !key.startsWith(prefix)), [], 'every key is under the base');
+      return all.map((key) => key.slice(prefix.length));
+    },
+    text: (id) => redis.cli('GET', prefix + id),
+    check(id) {
+      const ttl = Number(redis.cli('TTL', prefix + id));
+      assert.ok(ttl > 86_400 - 60 && ttl <= 86_400, `the key expires in about 24 hours (TTL ${ttl})`);
+    },
+    close: () => redis.kill(),
   };
 });
 
