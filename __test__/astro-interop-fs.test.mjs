@@ -8,55 +8,37 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import fsLite from 'unstorage/drivers/fs-lite';
 import { createSessions } from '../index.mjs';
-import { astroSession } from './helpers/astro-session.mjs';
+import { assertInteropValues, astroSession, interopValues } from './helpers/astro-session.mjs';
 
 const base = mkdtempSync(path.join(tmpdir(), 'napi-session-astro-'));
 after(() => rmSync(base, { recursive: true, force: true }));
-
-const values = () => ({
-  date: new Date('2025-01-02T03:04:05.678Z'),
-  map: new Map([['tea', { qty: 2 }]]),
-  set: new Set([1, 'two']),
-  url: new URL('https://shop.example/cart?x=1'),
-  big: -(2n ** 70n),
-});
-
-function assertValues(read) {
-  const expected = values();
-  assert.deepStrictEqual(read.date, expected.date);
-  assert.deepStrictEqual(read.map, expected.map);
-  assert.deepStrictEqual(read.set, expected.set);
-  assert.ok(read.url instanceof URL);
-  assert.equal(read.url.href, expected.url.href);
-  assert.equal(read.big, expected.big);
-}
 
 describe('Astro interop (fs)', () => {
   const sessions = createSessions({ driver: { name: 'fs', base } });
 
   it('reads what Astro wrote, per-key expiry included', async () => {
     const astro = astroSession({ driverFactory: fsLite, driverOptions: { base }, ttl: 3600 });
-    for (const [key, value] of Object.entries(values())) astro.session.set(key, value);
+    for (const [key, value] of Object.entries(interopValues())) astro.session.set(key, value);
     astro.session.set('gone', 'soon', { ttl: 0.05 });
     const [setCookie] = await astro.persist();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const session = sessions.fromRequest(setCookie.split(';')[0]);
     const read = Object.fromEntries(await session.entries());
     assert.deepStrictEqual(Object.keys(read), ['date', 'map', 'set', 'url', 'big'], 'the expired value is gone');
-    assertValues(read);
+    assertInteropValues(read);
     assert.equal(session.sessionID, astro.session.sessionID);
   });
 
   it('writes what Astro reads, per-key expiry included', async () => {
     const session = sessions.fromRequest('');
-    for (const [key, value] of Object.entries(values())) session.set(key, value, { ttl: 3600 });
+    for (const [key, value] of Object.entries(interopValues())) session.set(key, value, { ttl: 3600 });
     session.set('gone', 'soon', { ttl: 0.05 });
     const [setCookie] = await session.commit();
     await new Promise((resolve) => setTimeout(resolve, 100));
     const astro = astroSession({ driverFactory: fsLite, driverOptions: { base }, cookieHeader: setCookie.split(';')[0] });
     const read = Object.fromEntries(await astro.session.entries());
     assert.deepStrictEqual(Object.keys(read), ['date', 'map', 'set', 'url', 'big']);
-    assertValues(read);
+    assertInteropValues(read);
   });
 
   it('both update one session in turn', async () => {

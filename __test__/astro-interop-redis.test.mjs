@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import unstorageRedis from 'unstorage/drivers/redis';
 import napiSessionAstroDriver from '../astro.mjs';
 import { createSessions } from '../index.mjs';
-import { astroSession } from './helpers/astro-session.mjs';
+import { assertInteropValues, astroSession, interopValues } from './helpers/astro-session.mjs';
 import { RedisServer, stopAll } from './helpers/redis-server.mjs';
 
 const server = await RedisServer.start();
@@ -30,24 +30,6 @@ after(async () => {
 const astro = (cookieHeader) =>
   astroSession({ driverFactory: unstorageRedisDriver, driverOptions: { url: server.url, base }, cookieHeader, ttl: 3600 });
 
-const values = () => ({
-  date: new Date('2025-01-02T03:04:05.678Z'),
-  map: new Map([['tea', { qty: 2 }]]),
-  set: new Set([1, 'two']),
-  url: new URL('https://shop.example/cart?x=1'),
-  big: -(2n ** 70n),
-});
-
-function assertValues(read) {
-  const expected = values();
-  assert.deepStrictEqual(read.date, expected.date);
-  assert.deepStrictEqual(read.map, expected.map);
-  assert.deepStrictEqual(read.set, expected.set);
-  assert.ok(read.url instanceof URL);
-  assert.equal(read.url.href, expected.url.href);
-  assert.equal(read.big, expected.big);
-}
-
 const pair = (setCookie) => setCookie.split(';')[0];
 
 describe('Astro interop (redis)', () => {
@@ -55,7 +37,7 @@ describe('Astro interop (redis)', () => {
 
   it('reads what Astro wrote, per-key expiry included', async () => {
     const written = astro();
-    for (const [key, value] of Object.entries(values())) written.session.set(key, value);
+    for (const [key, value] of Object.entries(interopValues())) written.session.set(key, value);
     written.session.set('gone', 'soon', { ttl: 0.05 });
     const [setCookie] = await written.persist();
     const id = written.session.sessionID;
@@ -65,19 +47,19 @@ describe('Astro interop (redis)', () => {
     const session = sessions.fromRequest(pair(setCookie));
     const read = Object.fromEntries(await session.entries());
     assert.deepStrictEqual(Object.keys(read), ['date', 'map', 'set', 'url', 'big'], 'the expired value is gone');
-    assertValues(read);
+    assertInteropValues(read);
     assert.equal(session.sessionID, id);
   });
 
   it('writes what Astro reads, per-key expiry included', async () => {
     const session = sessions.fromRequest('');
-    for (const [key, value] of Object.entries(values())) session.set(key, value, { ttl: 3600 });
+    for (const [key, value] of Object.entries(interopValues())) session.set(key, value, { ttl: 3600 });
     session.set('gone', 'soon', { ttl: 0.05 });
     const [setCookie] = await session.commit();
     await sleep(100);
     const read = Object.fromEntries(await astro(pair(setCookie)).session.entries());
     assert.deepStrictEqual(Object.keys(read), ['date', 'map', 'set', 'url', 'big']);
-    assertValues(read);
+    assertInteropValues(read);
   });
 
   it('both update one session in turn; napi-session gives the key an expiry; destroy is seen by both', async () => {
@@ -118,11 +100,11 @@ describe('Astro interop (redis)', () => {
       driverOptions: { driver: 'redis', url: server.url, base, ttl: 600 },
       ttl: 3600,
     });
-    for (const [key, value] of Object.entries(values())) onRust.session.set(key, value);
+    for (const [key, value] of Object.entries(interopValues())) onRust.session.set(key, value);
     const cookie = pair((await onRust.persist())[0]);
     const key = `${base}:${onRust.session.sessionID}`;
     const pttl = Number(server.cli('PTTL', key));
     assert.ok(pttl > 590_000 && pttl <= 600_000, `the driver's ttl is the key's PX: ${pttl}`);
-    assertValues(Object.fromEntries(await astro(cookie).session.entries()));
+    assertInteropValues(Object.fromEntries(await astro(cookie).session.entries()));
   });
 });

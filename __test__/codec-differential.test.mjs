@@ -16,16 +16,18 @@ import * as devalue from 'devalue';
 import * as devalue6 from 'devalue6';
 import { stringify, parse, SessionError } from '../index.mjs';
 import {
-  URL_REDUCER,
-  URL_REVIVER,
   arbitraryValue,
+  attempt,
   caseFromEnv,
   caseRandom,
+  describeError,
   graphDiff,
   Random,
   seedFromEnv,
   smallestFailingPart,
   source,
+  URL_REDUCER,
+  URL_REVIVER,
   visible,
 } from './helpers/arbitrary-values.mjs';
 
@@ -40,19 +42,6 @@ function* cases(first, count) {
     return;
   }
   for (let i = first; i < first + count; i++) yield i;
-}
-
-/** What a call gives: its result, or what it threw. */
-function attempt(fn) {
-  try {
-    return { ok: true, value: fn() };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-function describeError(error) {
-  return error instanceof SessionError ? `SessionError ${error.code}: ${error.message}` : `${error?.name}: ${error?.message}`;
 }
 
 /**

@@ -10,12 +10,14 @@ import { fileURLToPath } from 'node:url';
 import * as devalue from 'devalue';
 import { stringify, parse, SessionError } from '../index.mjs';
 import {
-  URL_REDUCER,
-  URL_REVIVER,
   arbitraryValue,
+  attempt,
   caseRandom,
+  describeError,
   graphDiff,
   seedFromEnv,
+  URL_REDUCER,
+  URL_REVIVER,
   visible,
 } from './helpers/arbitrary-values.mjs';
 
@@ -23,18 +25,6 @@ const SEED = seedFromEnv();
 const FIXTURES = new URL('../core/fixtures/devalue.json', import.meta.url);
 
 const evaluate = (js) => (0, eval)(`(${js})`);
-
-function attempt(fn) {
-  try {
-    return { ok: true, value: fn() };
-  } catch (error) {
-    return { ok: false, error };
-  }
-}
-
-function describeError(error) {
-  return error instanceof SessionError ? `SessionError ${error.code}: ${error.message}` : `${error?.name}: ${error?.message}`;
-}
 
 /** Asserts that `fn` throws a SessionError with `code`, and gives it. */
 function assertSessionError(fn, code, context) {

@@ -886,3 +886,17 @@ export function visible(text, max = 600) {
   const escaped = text.replace(/[\p{Surrogate}\u0000-\u001f\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
   return escaped.length > max ? `${escaped.slice(0, max)}… (${text.length} chars)` : escaped;
 }
+
+/** What a call gives: its result, or what it threw. */
+export function attempt(fn) {
+  try {
+    return { ok: true, value: fn() };
+  } catch (error) {
+    return { ok: false, error };
+  }
+}
+
+/** A thrown value in one line, with its code when it is a SessionError. */
+export function describeError(error) {
+  return error?.name === 'SessionError' ? `SessionError ${error.code}: ${error.message}` : `${error?.name}: ${error?.message}`;
+}

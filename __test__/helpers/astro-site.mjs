@@ -11,11 +11,11 @@
 // unpacked `npm pack` of it (installPackedCopy()); restorePackage() puts things back as they were.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { node22 } from './node22.mjs';
+import { freePort } from './ports.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = path.join(root, '__test__', 'fixtures', 'astro-site');
@@ -111,18 +111,6 @@ export function build(site, env) {
   });
 }
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 const servers = new Set();
 process.on('exit', () => {
   for (const child of servers) child.kill('SIGKILL');
@@ -185,3 +173,4 @@ async function start(site, args, env, port, ready) {
   }
   return { url: `http://127.0.0.1:${port}`, pid: child.pid, output: () => output, stop };
 }
+

@@ -11,6 +11,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
+import { freePort } from './ports.mjs';
 
 const STARTUP_MS = 10_000;
 const running = new Set();
@@ -41,18 +42,6 @@ function tempDir(prefix) {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
   dirs.add(dir);
   return dir;
-}
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Sends PING; resolves true on any answer (PONG, or NOAUTH from a server that wants a password). */
@@ -277,3 +266,4 @@ export async function stopAll() {
   );
   running.clear();
 }
+

@@ -11,7 +11,7 @@ use indexmap::IndexMap;
 use super::data::{self, Change, StoredValue};
 use super::{CommitPlan, Session, WritePlan};
 use crate::id::SessionId;
-use crate::store::{now_ms, Expected, Saved, TOMBSTONE, TOMBSTONE_LIFETIME};
+use crate::store::{now_ms, Expected, Saved, SessionStore, TOMBSTONE, TOMBSTONE_LIFETIME};
 use crate::{Error, Result};
 
 /// How often a write is retried when other requests keep changing the record under it.
@@ -106,10 +106,7 @@ async fn merge_into(
 ) -> Result<Merged> {
     let store = plan.store.as_ref();
     let _turn = plan.locks.turn(id).await;
-    let mut current = match loaded {
-        Some(record) => Some(record),
-        None => store.load(id).await?,
-    };
+    let mut current = loaded_or_read(store, id, loaded).await?;
     for attempt in 0..MAX_ATTEMPTS {
         back_off(attempt).await;
         let record = match current.as_deref() {
@@ -157,10 +154,7 @@ async fn create(plan: &CommitPlan, id: &SessionId, source: Source, changes: &[(&
         }
     };
     let _turn = plan.locks.turn(&from_id).await;
-    let mut source = match loaded {
-        Some(record) => Some(record),
-        None => store.load(&from_id).await?,
-    };
+    let mut source = loaded_or_read(store, &from_id, loaded).await?;
     for attempt in 0..MAX_ATTEMPTS {
         back_off(attempt).await;
         let live_source = source.as_deref().filter(|record| *record != TOMBSTONE);
@@ -180,10 +174,7 @@ async fn create(plan: &CommitPlan, id: &SessionId, source: Source, changes: &[(&
 async fn tombstone(plan: &CommitPlan, id: &SessionId, loaded: Option<Vec<u8>>) -> Result<()> {
     let store = plan.store.as_ref();
     let _turn = plan.locks.turn(id).await;
-    let mut current = match loaded {
-        Some(record) => Some(record),
-        None => store.load(id).await?,
-    };
+    let mut current = loaded_or_read(store, id, loaded).await?;
     for attempt in 0..MAX_ATTEMPTS {
         back_off(attempt).await;
         let Some(record) = current.as_deref().filter(|record| *record != TOMBSTONE) else { return Ok(()) };
@@ -213,6 +204,15 @@ fn merge(plan: &CommitPlan, record: Option<&[u8]>, changes: &[(&str, &Change)]) 
         .map(|latest| std::time::Duration::from_millis((latest - now).max(0.0).min(u64::MAX as f64) as u64));
     let lifetime = until_latest.map_or(plan.lifetime, |until| until.max(plan.lifetime));
     Ok((merged, lifetime))
+}
+
+/// The record as this request loaded it (sparing a read; compare-and-set catches it if it is
+/// stale), or as it is in the store now.
+async fn loaded_or_read(store: &dyn SessionStore, id: &SessionId, loaded: Option<Vec<u8>>) -> Result<Option<Vec<u8>>> {
+    match loaded {
+        Some(record) => Ok(Some(record)),
+        None => store.load(id).await,
+    }
 }
 
 /// Before a retry: nothing for the first two attempts (the first conflict only means the record
