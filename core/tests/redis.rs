@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use redis::aio::MultiplexedConnection;
 use session_core::id::SessionId;
-use session_core::store::memory::MemoryStore;
 use session_core::store::redis::{RedisOptions, RedisStore, Servers};
 use session_core::store::{Expected, Saved, SessionStore, TOMBSTONE, TOMBSTONE_LIFETIME};
 use session_core::ErrorCode;
@@ -34,14 +33,6 @@ async fn query<T: redis::FromRedisValue>(connection: &mut MultiplexedConnection,
         command.arg(*arg);
     }
     command.query_async(connection).await.unwrap()
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_checks_hold_for_the_memory_store() {
-    let store = Arc::new(MemoryStore::default());
-    store_checks::compare_and_set(store.as_ref()).await;
-    store_checks::records_expire(store.as_ref()).await;
-    store_checks::concurrent_compare_and_set_loses_nothing(store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -115,40 +115,12 @@ impl SessionStore for MemoryStore {
     }
 }
 
+/// Compare-and-set and expiry are checked with every other store in core/tests/stores.rs.
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const HOUR: Duration = Duration::from_secs(3600);
-
-    #[tokio::test]
-    async fn compare_and_set() {
-        let store = MemoryStore::default();
-        let id = SessionId::generate();
-        assert_eq!(store.save(&id, b"a", HOUR, Expected::Absent).await.unwrap(), Saved::Done);
-        assert_eq!(store.save(&id, b"b", HOUR, Expected::Absent).await.unwrap(), Saved::Conflict(Some(b"a".to_vec())));
-        assert_eq!(
-            store.save(&id, b"b", HOUR, Expected::Current(b"x")).await.unwrap(),
-            Saved::Conflict(Some(b"a".to_vec()))
-        );
-        assert_eq!(store.save(&id, b"b", HOUR, Expected::Current(b"a")).await.unwrap(), Saved::Done);
-        assert_eq!(store.load(&id).await.unwrap(), Some(b"b".to_vec()));
-        store.delete(&id).await.unwrap();
-        assert_eq!(store.load(&id).await.unwrap(), None);
-        assert_eq!(store.save(&id, b"c", HOUR, Expected::Current(b"b")).await.unwrap(), Saved::Conflict(None));
-    }
-
-    #[tokio::test]
-    async fn records_expire() {
-        let store = MemoryStore::default();
-        let id = SessionId::generate();
-        store.save(&id, b"a", Duration::from_millis(30), Expected::Any).await.unwrap();
-        assert!(store.load(&id).await.unwrap().is_some());
-        tokio::time::sleep(Duration::from_millis(60)).await;
-        assert_eq!(store.load(&id).await.unwrap(), None);
-        // An expired record counts as absent for compare-and-set too.
-        assert_eq!(store.save(&id, b"b", HOUR, Expected::Absent).await.unwrap(), Saved::Done);
-    }
 
     #[tokio::test]
     async fn bounded_size_evicts_the_soonest_to_expire() {
