@@ -312,6 +312,17 @@ async function checks(options, stacks, servers, generator) {
     generator.call({ type: 'request', port: server.port, path: p, cookie });
   const cookieOf = (response) =>
     response.headers.find(([n, v]) => n === 'set-cookie' && v.startsWith('astro-session='))?.[1].split(';')[0];
+  // What /count says; asked again (a few times) if it fails, as it can for Astro's fs-lite
+  // driver, whose writes are not atomic: a read may meet a half-written file.
+  const count = async (server, cookie) => {
+    let response;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      response = await request(server, '/count', cookie);
+      if (response.status === 200) return JSON.parse(response.body);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`/count answered ${response.status}: ${response.body}`);
+  };
   for (const stack of stacks.filter((s) => s.key !== 'bare')) {
     const server = servers[stack.key];
     const result = {};
@@ -322,9 +333,7 @@ async function checks(options, stacks, servers, generator) {
       const paths = Array.from({ length: options.lost }, (_, i) => `/set?key=k${i}`);
       const responses = await generator.call({ type: 'burst', port: server.port, paths, cookie });
       const failedRequests = responses.filter((r) => r.status !== 200).length;
-      const counted = JSON.parse((await request(server, '/count', cookie)).body);
-      // The session held `cart` and `visits` before the burst.
-      const present = counted.count - 2;
+      const { marked: present } = await count(server, cookie);
       result.lostUpdates = { requests: options.lost, present, lost: options.lost - present, failedRequests };
 
       // A destroyed session comes back: a request still in flight (it read the session, waits,
@@ -334,7 +343,7 @@ async function checks(options, stacks, servers, generator) {
       await new Promise((resolve) => setTimeout(resolve, 50));
       await request(server, '/destroy', victim);
       await slow;
-      const after = JSON.parse((await request(server, '/count', victim)).body);
+      const after = await count(server, victim);
       result.destroyedComesBack = { keysAfterDestroy: after.count, cameBack: after.count > 0 };
     } catch (error) {
       result.error = error.message;

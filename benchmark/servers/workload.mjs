@@ -66,7 +66,8 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
  *   GET /             the benchmark: read the cart, change one item, set it back; read the
  *                     visit counter, add one, set it; persist. (A new session gets a new cart.)
  *   GET /set?key=K    set(K, true) and persist: the lost-update check sends many at once.
- *   GET /count        how many keys the session holds, and whether it has a cart.
+ *   GET /count        how many keys the session holds, how many of them /set set (`k<n>`),
+ *                     and whether it has a cart.
  *   GET /slow?ms=N    read the cart, wait N ms, set `late`, persist: a request in flight…
  *   GET /destroy      …while this one destroys the session.
  */
@@ -91,7 +92,8 @@ export function sessionHandler(open) {
       if (pathname === '/count') {
         const keys = [...(await session.keys())];
         const setCookie = await persist();
-        return send(res, 200, JSON.stringify({ count: keys.length, cart: keys.includes('cart'), id: session.sessionID ?? null }), setCookie);
+        const marked = keys.filter((key) => /^k\d+$/.test(key)).length;
+        return send(res, 200, JSON.stringify({ count: keys.length, marked, cart: keys.includes('cart') }), setCookie);
       }
       if (pathname === '/slow') {
         await session.get('cart');
