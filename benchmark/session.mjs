@@ -316,12 +316,16 @@ async function checks(options, stacks, servers, generator) {
   // driver, whose writes are not atomic: a read may meet a half-written file.
   const count = async (server, cookie) => {
     let response;
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 10; attempt++) {
       response = await request(server, '/count', cookie);
       if (response.status === 200) return JSON.parse(response.body);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await new Promise((resolve) => setTimeout(resolve, 200));
     }
-    throw new Error(`/count answered ${response.status}: ${response.body}`);
+    let message = response.body;
+    try {
+      message = JSON.parse(response.body).error;
+    } catch {}
+    throw new Error(`the session could not be read afterwards (${response.status}: ${message})`);
   };
   for (const stack of stacks.filter((s) => s.key !== 'bare')) {
     const server = servers[stack.key];
@@ -422,7 +426,7 @@ function report(options, env, stacks, summary, ratios, checked, failed, stored) 
       .filter((s) => checked[s.key])
       .map((stack) => {
         const c = checked[stack.key];
-        if (c.error) return [stack.label, `error: ${c.error}`, ''];
+        if (c.error) return [stack.label, c.error.length > 90 ? `${c.error.slice(0, 89)}…` : c.error, ''];
         const l = c.lostUpdates;
         const lost = `${l.present} of ${l.requests} keys present${l.lost > 0 ? ` (${l.lost} lost)` : ''}` +
           `${l.failedRequests ? `, ${l.failedRequests} requests failed` : ''}`;
