@@ -337,9 +337,13 @@ async function checks(options, stacks, servers, generator) {
       const paths = Array.from({ length: options.lost }, (_, i) => `/set?key=k${i}`);
       const responses = await generator.call({ type: 'burst', port: server.port, paths, cookie });
       const failedRequests = responses.filter((r) => r.status !== 200).length;
+      result.lostUpdates = { requests: options.lost, failedRequests };
       const { marked: present } = await count(server, cookie);
-      result.lostUpdates = { requests: options.lost, present, lost: options.lost - present, failedRequests };
-
+      Object.assign(result.lostUpdates, { present, lost: options.lost - present });
+    } catch (error) {
+      result.lostUpdates = { ...result.lostUpdates, error: error.message };
+    }
+    try {
       // A destroyed session comes back: a request still in flight (it read the session, waits,
       // then sets a value) saves after another request destroyed the session.
       const victim = cookieOf(await request(server, '/'));
@@ -350,7 +354,7 @@ async function checks(options, stacks, servers, generator) {
       const after = await count(server, victim);
       result.destroyedComesBack = { keysAfterDestroy: after.count, cameBack: after.count > 0 };
     } catch (error) {
-      result.error = error.message;
+      result.destroyedComesBack = { error: error.message };
     }
     out[stack.key] = result;
   }
@@ -426,11 +430,14 @@ function report(options, env, stacks, summary, ratios, checked, failed, stored) 
       .filter((s) => checked[s.key])
       .map((stack) => {
         const c = checked[stack.key];
-        if (c.error) return [stack.label, c.error.length > 90 ? `${c.error.slice(0, 89)}…` : c.error, ''];
+        const short = (text) => (text.length > 90 ? `${text.slice(0, 89)}…` : text);
         const l = c.lostUpdates;
-        const lost = `${l.present} of ${l.requests} keys present${l.lost > 0 ? ` (${l.lost} lost)` : ''}` +
-          `${l.failedRequests ? `, ${l.failedRequests} requests failed` : ''}`;
-        const back = c.destroyedComesBack.cameBack ? `yes (${c.destroyedComesBack.keysAfterDestroy} keys)` : 'no';
+        const failed = l.failedRequests ? `, ${l.failedRequests} requests failed` : '';
+        const lost = l.error
+          ? short(`${l.error}${failed}`)
+          : `${l.present} of ${l.requests} keys present${l.lost > 0 ? ` (${l.lost} lost)` : ''}${failed}`;
+        const d = c.destroyedComesBack;
+        const back = d.error ? short(d.error) : d.cameBack ? `yes (${d.keysAfterDestroy} keys)` : 'no';
         return [stack.label, lost, back];
       });
     lines.push(
@@ -515,9 +522,11 @@ async function main() {
       checked = await checks(options, stacks.filter((s) => !failed.has(s.key)), servers, generator);
       for (const stack of stacks.filter((s) => s.ours && checked[s.key])) {
         const c = checked[stack.key];
-        if (c.error) failed.set(`${stack.key} checks`, c.error);
-        else if (c.lostUpdates.lost !== 0 || c.lostUpdates.failedRequests !== 0) failed.set(`${stack.key} lost updates`, JSON.stringify(c.lostUpdates));
-        else if (c.destroyedComesBack.cameBack) failed.set(`${stack.key} destroyed session`, 'came back');
+        const l = c.lostUpdates;
+        if (l.error || l.lost !== 0 || l.failedRequests !== 0) failed.set(`${stack.key} lost updates`, JSON.stringify(l));
+        if (c.destroyedComesBack.error || c.destroyedComesBack.cameBack) {
+          failed.set(`${stack.key} destroyed session`, JSON.stringify(c.destroyedComesBack));
+        }
       }
     }
     env.loadAfter = os.loadavg()[0].toFixed(2);
