@@ -6,10 +6,8 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use indexmap::IndexMap;
-
-use super::data::{self, Change, StoredValue};
-use super::{CommitPlan, Session, WritePlan};
+use super::data::{self, Change};
+use super::{CommitPlan, LoadedRecord, Session, WritePlan};
 use crate::id::SessionId;
 use crate::store::{now_ms, Expected, Saved, SessionStore, TOMBSTONE, TOMBSTONE_LIFETIME};
 use crate::{Error, Result};
@@ -23,7 +21,7 @@ pub enum Outcome {
     /// Nothing needed writing (or only tombstones were written).
     Unchanged,
     /// The values are stored under `id` as `record`.
-    Written { id: SessionId, record: Vec<u8>, values: IndexMap<String, StoredValue> },
+    Written { id: SessionId, record: Vec<u8> },
     /// The session was destroyed by another request while this one ran; its changes were not
     /// written, so as not to bring it back.
     Dropped,
@@ -39,7 +37,9 @@ pub async fn load(session: &Mutex<Session>) -> Result<()> {
         }
     };
     let record = store.load(&id).await?;
-    lock(session).apply_load(&id, record)
+    // Decoded here, on this worker thread, before the session's lock is taken.
+    let loaded = record.map(LoadedRecord::new);
+    lock(session).apply_load(&id, loaded)
 }
 
 /// Persists the session's changes; returns the `Set-Cookie` values to send.
@@ -51,7 +51,8 @@ pub async fn commit(session: &Mutex<Session>) -> Result<Vec<String>> {
         }
         session.plan_commit()
     };
-    match execute(&plan).await {
+    let mut plan = plan;
+    match execute(&mut plan).await {
         Ok(outcome) => Ok(lock(session).finish_commit(outcome)),
         Err(error) => {
             lock(session).abort_commit(plan);
@@ -60,13 +61,19 @@ pub async fn commit(session: &Mutex<Session>) -> Result<Vec<String>> {
     }
 }
 
-async fn execute(plan: &CommitPlan) -> Result<Outcome> {
+async fn execute(plan: &mut CommitPlan) -> Result<Outcome> {
+    // The loaded record, parsed: moved out of the plan, as the merge consumes it.
+    let parsed = match &mut plan.write {
+        Some(WritePlan::Merge { parsed, .. }) => parsed.take(),
+        _ => None,
+    };
+    let plan = &*plan;
     let changes: Vec<(&str, &Change)> = plan.changes.iter().map(|(k, c)| (k.as_str(), c)).collect();
     let has_values = changes.iter().any(|(_, change)| matches!(change, Change::Set { .. }));
     let outcome = match &plan.write {
         None => Outcome::Unchanged,
-        Some(WritePlan::Merge { id, loaded, create_if_missing }) => {
-            match merge_into(plan, id, loaded.clone(), &changes).await? {
+        Some(WritePlan::Merge { id, loaded, create_if_missing, .. }) => {
+            match merge_into(plan, id, loaded.clone(), parsed, &changes).await? {
                 Merged::Written(outcome) => outcome,
                 // Destroyed by another request (a tombstone, or gone since this request read it).
                 Merged::Tombstoned => Outcome::Dropped,
@@ -102,10 +109,14 @@ async fn merge_into(
     plan: &CommitPlan,
     id: &SessionId,
     loaded: Option<Vec<u8>>,
+    mut parsed: Option<data::Parsed>,
     changes: &[(&str, &Change)],
 ) -> Result<Merged> {
     let store = plan.store.as_ref();
     let _turn = plan.locks.turn(id).await;
+    if loaded.is_none() {
+        parsed = None;
+    }
     let mut current = loaded_or_read(store, id, loaded).await?;
     for attempt in 0..MAX_ATTEMPTS {
         back_off(attempt).await;
@@ -114,7 +125,13 @@ async fn merge_into(
             Some(TOMBSTONE) => return Ok(Merged::Tombstoned),
             Some(record) => record,
         };
-        let (merged, lifetime) = merge(plan, Some(record), changes)?;
+        // The first attempt starts from the record as loaded, already parsed if the request
+        // still has it so; a retry starts from what the store answered.
+        let base = match parsed.take() {
+            Some(parsed) => data::Base::Parsed(parsed),
+            None => data::Base::Record(Some(record)),
+        };
+        let (merged, lifetime) = merge(plan, base, changes)?;
         match store.save(id, &merged.record, lifetime, Expected::Current(record)).await? {
             Saved::Done => return Ok(Merged::Written(written(id.clone(), merged.record))),
             Saved::Conflict(now) => current = now,
@@ -144,7 +161,7 @@ async fn create(plan: &CommitPlan, id: &SessionId, source: Source, changes: &[(&
         Source::Regenerated(from) => from,
         Source::Fresh | Source::Nothing => {
             let expected = if matches!(source, Source::Fresh) { Expected::Any } else { Expected::Absent };
-            let (merged, lifetime) = merge(plan, None, changes)?;
+            let (merged, lifetime) = merge(plan, data::Base::Record(None), changes)?;
             return match store.save(id, &merged.record, lifetime, expected).await? {
                 Saved::Done => Ok(written(id.clone(), merged.record)),
                 Saved::Conflict(_) => Err(Error::storage(format!(
@@ -158,7 +175,7 @@ async fn create(plan: &CommitPlan, id: &SessionId, source: Source, changes: &[(&
     for attempt in 0..MAX_ATTEMPTS {
         back_off(attempt).await;
         let live_source = source.as_deref().filter(|record| *record != TOMBSTONE);
-        let (merged, lifetime) = merge(plan, live_source, changes)?;
+        let (merged, lifetime) = merge(plan, data::Base::Record(live_source), changes)?;
         store.save(id, &merged.record, lifetime, Expected::Any).await?;
         let Some(old) = live_source else { return Ok(written(id.clone(), merged.record)) };
         match store.save(&from_id, TOMBSTONE, TOMBSTONE_LIFETIME, Expected::Current(old)).await? {
@@ -188,9 +205,9 @@ async fn tombstone(plan: &CommitPlan, id: &SessionId, loaded: Option<Vec<u8>>) -
 
 /// The merged record and how long the store should keep it: the session lifetime, or longer if a
 /// value was set with a longer `ttl`.
-fn merge(plan: &CommitPlan, record: Option<&[u8]>, changes: &[(&str, &Change)]) -> Result<(data::Merged, std::time::Duration)> {
+fn merge(plan: &CommitPlan, base: data::Base<'_>, changes: &[(&str, &Change)]) -> Result<(data::Merged, std::time::Duration)> {
     let now = now_ms();
-    let merged = data::merge(record, changes.iter().copied(), now)?;
+    let merged = data::merge(base, changes.iter().copied(), now)?;
     if let Some(max) = plan.max_size {
         if merged.record.len() > max {
             return Err(Error::serialize(format!(
@@ -229,9 +246,7 @@ async fn back_off(attempt: usize) {
 }
 
 fn written(id: SessionId, record: Vec<u8>) -> Outcome {
-    // The record was just written from values this process encoded: it decodes.
-    let values = data::decode(&record, now_ms()).unwrap_or_default();
-    Outcome::Written { id, record, values }
+    Outcome::Written { id, record }
 }
 
 fn contended(id: &SessionId) -> Error {

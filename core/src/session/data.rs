@@ -2,8 +2,10 @@
 //! `Map<string, { data, expires }>`, `expires` being epoch milliseconds or `undefined`.
 //!
 //! Reading decodes the text once and writes each value in V8's format, ready for the JS layer to
-//! deserialize when it is asked for. Writing merges one request's changes into the record as it
-//! is *now* in the store, so values other requests changed meanwhile are kept.
+//! deserialize when it is asked for; the parsed record is kept, so that a commit that finds the
+//! record unchanged merges into it without parsing it again. Writing merges one request's changes
+//! into the record as it is *now* in the store, so values other requests changed meanwhile are
+//! kept.
 
 use indexmap::IndexMap;
 
@@ -37,12 +39,25 @@ pub struct Merged {
     pub latest_expiry: Option<f64>,
 }
 
-/// The live values of a stored record, in their order. A tombstone reads as no values.
-pub fn decode(record: &[u8], now: f64) -> Result<IndexMap<String, StoredValue>> {
-    if record == TOMBSTONE {
-        return Ok(IndexMap::new());
-    }
-    let (graph, root) = devalue::parse(record)?;
+/// A stored record, parsed.
+#[derive(Debug)]
+pub struct Parsed {
+    graph: Graph,
+    root: NodeId,
+}
+
+/// A stored record, read.
+#[derive(Debug)]
+pub struct Decoded {
+    /// Its live values, in their order.
+    pub values: IndexMap<String, StoredValue>,
+    /// The record itself, parsed, for a merge into it.
+    pub parsed: Parsed,
+}
+
+/// The live values of a stored record. A tombstone reads as no values.
+pub fn decode(record: &[u8], now: f64) -> Result<Decoded> {
+    let (graph, root) = if record == TOMBSTONE { empty_map_graph() } else { devalue::parse(record)? };
     let mut values = IndexMap::new();
     for (key, entry) in entries(&graph, root)? {
         let (data, expires) = entry_parts(&graph, entry)?;
@@ -51,17 +66,23 @@ pub fn decode(record: &[u8], now: f64) -> Result<IndexMap<String, StoredValue>> 
         }
         values.insert(key.to_string_lossy(), StoredValue { v8: v8::write(&graph, data)?, expires });
     }
-    Ok(values)
+    Ok(Decoded { values, parsed: Parsed { graph, root } })
 }
 
-/// `record` (absent, a tombstone, or even unreadable: then it is replaced) with `changes` applied
-/// and expired values dropped.
-pub fn merge<'a>(
-    record: Option<&[u8]>,
-    changes: impl IntoIterator<Item = (&'a str, &'a Change)>,
-    now: f64,
-) -> Result<Merged> {
-    let parsed = record.filter(|r| *r != TOMBSTONE).and_then(|r| devalue::parse(r).ok());
+/// What a merge starts from.
+pub enum Base<'a> {
+    /// A record as stored: absent, a tombstone, or even unreadable (then it is replaced).
+    Record(Option<&'a [u8]>),
+    /// A record parsed earlier (by [`decode`]).
+    Parsed(Parsed),
+}
+
+/// `base` with `changes` applied and expired values dropped.
+pub fn merge<'a>(base: Base<'_>, changes: impl IntoIterator<Item = (&'a str, &'a Change)>, now: f64) -> Result<Merged> {
+    let parsed = match base {
+        Base::Record(record) => record.filter(|r| *r != TOMBSTONE).and_then(|r| devalue::parse(r).ok()),
+        Base::Parsed(Parsed { graph, root }) => Some((graph, root)),
+    };
     let (mut graph, root, mut kept) = match parsed {
         Some((graph, root)) => match entries(&graph, root) {
             Ok(existing) => {
@@ -142,9 +163,14 @@ pub fn latest_expiry(record: &[u8]) -> Option<f64> {
 }
 
 fn empty_map() -> (Graph, NodeId, Vec<(JsString, NodeId)>) {
+    let (graph, root) = empty_map_graph();
+    (graph, root, Vec::new())
+}
+
+fn empty_map_graph() -> (Graph, NodeId) {
     let mut graph = Graph::new();
     let root = graph.push(Node::Map(Vec::new()));
-    (graph, root, Vec::new())
+    (graph, root)
 }
 
 /// The (key, entry object) pairs of the session map at `root`.

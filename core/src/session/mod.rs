@@ -80,8 +80,34 @@ enum Stored {
     NotLoaded,
     /// Loaded: there was no record (or a tombstone).
     Missing,
-    /// Loaded: the record, and its live values.
-    Found { record: Vec<u8>, values: IndexMap<String, StoredValue> },
+    /// Loaded: the record, its live values, and (until a commit takes it) the record parsed.
+    Found { record: Vec<u8>, values: IndexMap<String, StoredValue>, parsed: Option<data::Parsed> },
+    /// Committed by this request: the record as written. Its values are decoded only if they are
+    /// read again (they are loaded then), which few requests do after their commit.
+    Written { record: Vec<u8> },
+}
+
+impl Stored {
+    /// The record as this request last saw it, if there is one.
+    fn record(&self) -> Option<&Vec<u8>> {
+        match self {
+            Stored::Found { record, .. } | Stored::Written { record } => Some(record),
+            Stored::NotLoaded | Stored::Missing => None,
+        }
+    }
+}
+
+/// A record read from the store and decoded — off the session's lock (see [`commit::load`]).
+pub struct LoadedRecord {
+    record: Vec<u8>,
+    decoded: Result<data::Decoded>,
+}
+
+impl LoadedRecord {
+    pub fn new(record: Vec<u8>) -> Self {
+        let decoded = data::decode(&record, now_ms());
+        Self { record, decoded }
+    }
 }
 
 /// What a cookie header should say after the commit.
@@ -149,17 +175,19 @@ impl Session {
     /// The id whose record must be loaded before the stored values can be read, if any.
     pub fn load_needed(&self) -> Option<SessionId> {
         match (&self.stored, &self.id) {
-            (Stored::NotLoaded, Some(id)) if !self.cleared && self.origin != Origin::Fresh => Some(id.clone()),
+            (Stored::NotLoaded | Stored::Written { .. }, Some(id)) if !self.cleared && self.origin != Origin::Fresh => {
+                Some(id.clone())
+            }
             _ => None,
         }
     }
 
     /// Takes in what [`commit::load`] read for `id`.
-    pub fn apply_load(&mut self, id: &SessionId, record: Option<Vec<u8>>) -> Result<()> {
-        if self.id.as_ref() != Some(id) || !matches!(self.stored, Stored::NotLoaded) {
+    pub fn apply_load(&mut self, id: &SessionId, loaded: Option<LoadedRecord>) -> Result<()> {
+        if self.id.as_ref() != Some(id) || self.load_needed().is_none() {
             return Ok(()); // the session moved on while the record was read
         }
-        let Some(record) = record else {
+        let Some(LoadedRecord { record, decoded }) = loaded else {
             self.stored = Stored::Missing;
             if self.origin == Origin::Cookie {
                 // No record for the id the client sent: never adopt a client-chosen id.
@@ -174,15 +202,15 @@ impl Session {
             self.stored = Stored::Missing;
             return Ok(());
         }
-        match data::decode(&record, now_ms()) {
-            Ok(values) => {
-                self.stored = Stored::Found { record, values };
+        match decoded {
+            Ok(data::Decoded { values, parsed }) => {
+                self.stored = Stored::Found { record, values, parsed: Some(parsed) };
                 Ok(())
             }
             Err(error) => {
                 // As Astro does: a record that cannot be read is destroyed, so the next request
                 // starts afresh instead of failing forever.
-                self.stored = Stored::Found { record, values: IndexMap::new() };
+                self.stored = Stored::Found { record, values: IndexMap::new(), parsed: None };
                 self.destroy();
                 Err(Error::parse(format!("stored session {id} could not be read and was discarded: {}", error.message)))
             }
@@ -252,8 +280,8 @@ impl Session {
         if let Some(id) = self.id.take() {
             if self.origin != Origin::Fresh {
                 let record = match std::mem::replace(&mut self.stored, Stored::Missing) {
-                    Stored::Found { record, .. } => Some(record),
-                    _ => None,
+                    Stored::Found { record, .. } | Stored::Written { record } => Some(record),
+                    Stored::NotLoaded | Stored::Missing => None,
                 };
                 self.destroyed.push((id, record));
             }
@@ -276,11 +304,7 @@ impl Session {
         }
         if let (Some(id), Origin::Cookie | Origin::Loaded) = (self.id.take(), self.origin) {
             if self.regenerated_from.is_none() {
-                let record = match &self.stored {
-                    Stored::Found { record, .. } => Some(record.clone()),
-                    _ => None,
-                };
-                self.regenerated_from = Some((id, record));
+                self.regenerated_from = Some((id, self.stored.record().cloned()));
             }
         }
         self.id = Some(SessionId::generate());
@@ -319,8 +343,10 @@ impl Session {
             (Some(id), Origin::Fresh) => Some(WritePlan::Create { id: id.clone(), from: regenerated_from.clone() }),
             (Some(id), origin) => Some(WritePlan::Merge {
                 id: id.clone(),
-                loaded: match &self.stored {
-                    Stored::Found { record, .. } => Some(record.clone()),
+                loaded: self.stored.record().cloned(),
+                // Taken, not cloned: a commit is the last use of it.
+                parsed: match &mut self.stored {
+                    Stored::Found { parsed, .. } => parsed.take(),
                     _ => None,
                 },
                 create_if_missing: origin == Origin::Loaded,
@@ -359,7 +385,7 @@ impl Session {
         let mut send = self.cookie == CookieAction::Send;
         match outcome {
             commit::Outcome::Unchanged => {}
-            commit::Outcome::Written { id, record, values } => {
+            commit::Outcome::Written { id, record } => {
                 if self.id.as_ref() != Some(&id) || self.client_id.as_ref() != Some(&id) {
                     send = true;
                 }
@@ -368,7 +394,7 @@ impl Session {
                 send |= self.config.cookie.max_age.is_some();
                 self.id = Some(id);
                 self.origin = Origin::Cookie;
-                self.stored = Stored::Found { record, values };
+                self.stored = Stored::Written { record };
             }
             commit::Outcome::Dropped => {
                 // The session was destroyed by another request meanwhile: do not bring it back.
@@ -400,7 +426,7 @@ impl Session {
         }
         match &self.stored {
             Stored::NotLoaded if self.origin == Origin::Fresh => Lookup::Ready(None),
-            Stored::NotLoaded => Lookup::NeedsLoad,
+            Stored::NotLoaded | Stored::Written { .. } => Lookup::NeedsLoad,
             Stored::Missing => Lookup::Ready(None),
             Stored::Found { values, .. } => Lookup::Ready(Some(values)),
         }
@@ -421,8 +447,9 @@ pub struct CommitPlan {
 }
 
 enum WritePlan {
-    /// Merge the changes into the record of `id`, which this request `loaded` (if it did).
-    Merge { id: SessionId, loaded: Option<Vec<u8>>, create_if_missing: bool },
+    /// Merge the changes into the record of `id`, which this request `loaded` (if it did; and
+    /// `parsed`, if it still has it parsed).
+    Merge { id: SessionId, loaded: Option<Vec<u8>>, parsed: Option<data::Parsed>, create_if_missing: bool },
     /// Store a new session `id`: the values of `from` (a regenerated session, its record as
     /// loaded) with the changes applied, then tombstone `from`.
     Create { id: SessionId, from: Option<(SessionId, Option<Vec<u8>>)> },

@@ -4,9 +4,10 @@
 //! - Writes are atomic: the record goes to a temporary file in the same directory, which is then
 //!   renamed over `<id>`. A reader sees the old record or the new one, never a partial file, even
 //!   if the process dies mid-write.
-//! - Compare-and-set holds a lock file (`flock`) for the read-compare-write, so it is atomic across
-//!   threads and across processes sharing the directory. Locks are striped over a fixed set of
-//!   files in `<base>/.locks/`, which are never deleted (deleting a lock file races with its users).
+//! - Compare-and-set holds a lock for the read-compare-write, so it is atomic across threads and
+//!   across processes sharing the directory: an in-process mutex, then `flock` on a lock file.
+//!   Locks are striped over a fixed set of files in `<base>/.locks/`, opened once and never
+//!   deleted (deleting a lock file races with its users).
 //! - Expiry follows the file's modification time (the last write): a session expires `lifetime`
 //!   after it, unless one of its values was set with a longer `ttl`. A tombstone (empty file)
 //!   expires [`TOMBSTONE_LIFETIME`] after it. Expired files read as absent and are swept, at most
@@ -17,8 +18,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{ErrorKind, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
@@ -43,13 +44,25 @@ struct Shared {
     sweep_interval: Duration,
     /// Milliseconds since the epoch of the last sweep start (0: never).
     last_sweep: AtomicU64,
+    /// One per stripe: threads of this process take turns here (an `flock` on a file this process
+    /// already holds open would not keep them apart), holding the stripe's lock file, opened once.
+    stripes: Vec<Mutex<Option<File>>>,
+    /// `<base>` and `<base>/.locks` exist (as far as this process knows).
+    directories_made: AtomicBool,
 }
 
 impl FsStore {
     /// A store in `base` (created on the first write) whose sessions live `lifetime` after their
     /// last write, swept at most every `sweep_interval`.
     pub fn new(base: impl Into<PathBuf>, lifetime: Duration, sweep_interval: Duration) -> Self {
-        let shared = Shared { base: base.into(), lifetime, sweep_interval, last_sweep: AtomicU64::new(0) };
+        let shared = Shared {
+            base: base.into(),
+            lifetime,
+            sweep_interval,
+            last_sweep: AtomicU64::new(0),
+            stripes: (0..LOCK_STRIPES).map(|_| Mutex::new(None)).collect(),
+            directories_made: AtomicBool::new(false),
+        };
         Self { shared: Arc::new(shared) }
     }
 
@@ -175,17 +188,34 @@ impl Shared {
 
     fn write_atomically(&self, id: &SessionId, record: &[u8]) -> Result<()> {
         let path = self.path_of(id);
-        fs::create_dir_all(&self.base).map_err(|e| io_error("create the directory", &self.base, e))?;
         let temp = self.base.join(format!(".{id}.{:016x}.tmp", random_u64()));
-        let written = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&temp)
-            .and_then(|mut file| file.write_all(record));
+        let create = || OpenOptions::new().write(true).create_new(true).open(&temp);
+        let file = create().or_else(|error| {
+            // The directory went away under us (someone cleared it): make it again.
+            if error.kind() != ErrorKind::NotFound {
+                return Err(error);
+            }
+            self.directories_made.store(false, Ordering::Relaxed);
+            self.make_directories().map_err(|_| error)?;
+            create()
+        });
+        let written = file.and_then(|mut file| file.write_all(record));
         if let Err(error) = written.and_then(|()| fs::rename(&temp, &path)) {
             let _ = fs::remove_file(&temp);
             return Err(io_error("write", &path, error));
         }
+        Ok(())
+    }
+
+    /// Makes `<base>/.locks` (and so `<base>`) once per process, or again after an error said
+    /// they had gone.
+    fn make_directories(&self) -> Result<()> {
+        if self.directories_made.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let dir = self.base.join(LOCK_DIR);
+        fs::create_dir_all(&dir).map_err(|e| io_error("create the directory", &dir, e))?;
+        self.directories_made.store(true, Ordering::Relaxed);
         Ok(())
     }
 
@@ -197,20 +227,30 @@ impl Shared {
         }
     }
 
-    /// An exclusive lock on this id's stripe, held until the returned file is dropped.
-    fn lock(&self, id: &SessionId) -> Result<File> {
-        let dir = self.base.join(LOCK_DIR);
-        fs::create_dir_all(&dir).map_err(|e| io_error("create the directory", &dir, e))?;
-        let path = dir.join(stripe_of(id).to_string());
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| io_error("open the lock file", &path, e))?;
-        file.lock().map_err(|e| io_error("lock", &path, e))?;
-        Ok(file)
+    /// An exclusive lock on this id's stripe, for this process's threads and for other
+    /// processes, held until the guard is dropped.
+    fn lock(&self, id: &SessionId) -> Result<StripeLock<'_>> {
+        let stripe = stripe_of(id);
+        let mut slot = self.stripes[stripe as usize].lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let path = self.base.join(LOCK_DIR).join(stripe.to_string());
+        if slot.is_none() {
+            self.make_directories()?;
+            let open = || OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path);
+            let file = open().or_else(|error| {
+                // The directory went away under us (someone cleared <base>): make it again.
+                if error.kind() != ErrorKind::NotFound {
+                    return Err(error);
+                }
+                self.directories_made.store(false, Ordering::Relaxed);
+                self.make_directories().map_err(|_| error)?;
+                open()
+            });
+            *slot = Some(file.map_err(|e| io_error("open the lock file", &path, e))?);
+        }
+        if let Some(file) = slot.as_ref() {
+            file.lock().map_err(|e| io_error("lock", &path, e))?;
+        }
+        Ok(StripeLock { slot })
     }
 
     fn sweep(&self) -> Result<usize> {
@@ -238,6 +278,20 @@ impl Shared {
             }
         }
         Ok(removed)
+    }
+}
+
+/// A held stripe: its mutex, and the `flock` on its file, released on drop.
+struct StripeLock<'a> {
+    slot: MutexGuard<'a, Option<File>>,
+}
+
+impl Drop for StripeLock<'_> {
+    fn drop(&mut self) {
+        if let Some(file) = self.slot.as_ref() {
+            // Unlocking an open file we locked does not fail; closing it would unlock it anyway.
+            let _ = file.unlock();
+        }
     }
 }
 
@@ -288,6 +342,17 @@ mod tests {
         assert!(names.contains(&LOCK_DIR.to_string()) && names.contains(&id.to_string()));
         store.delete(&id).await.unwrap();
         assert!(!dir.path().join("sessions").join(id.as_str()).exists());
+    }
+
+    #[tokio::test]
+    async fn a_directory_removed_under_the_store_is_made_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir);
+        let id = SessionId::generate();
+        store.save(&id, b"[1]", HOUR, Expected::Any).await.unwrap();
+        fs::remove_dir_all(dir.path().join("sessions")).unwrap();
+        store.save(&id, b"[2]", HOUR, Expected::Absent).await.unwrap();
+        assert_eq!(store.load(&id).await.unwrap(), Some(b"[2]".to_vec()));
     }
 
     #[tokio::test]
