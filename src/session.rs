@@ -7,7 +7,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use napi::bindgen_prelude::{Buffer, Either, Either3, Null, Undefined};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Either3, Null, Undefined};
+use napi::Env;
 use napi_derive::napi;
 use session_core::id::SessionId;
 use session_core::session::{commit, Lookup, Session};
@@ -45,9 +46,11 @@ impl NativeSession {
 impl NativeSession {
     /// The value of `key` in V8's format, `undefined` if there is none, `null`: load first.
     #[napi]
-    pub fn get(&self, key: String) -> napi::Result<Either3<Buffer, Undefined, Null>> {
+    pub fn get<'env>(&self, env: &'env Env, key: String) -> napi::Result<Either3<BufferSlice<'env>, Undefined, Null>> {
         Ok(match self.lock().get(&key).into_napi()? {
-            Lookup::Ready(Some(value)) => Either3::A(Buffer::from(value)),
+            // A copy into a plain Buffer: cheaper, for a value this size, than handing over the Vec
+            // as an external buffer (a finalizer for the GC to run later).
+            Lookup::Ready(Some(value)) => Either3::A(BufferSlice::copy_from(env, value)?),
             // (`None` would reach JS as null, which means "load first".)
             Lookup::Ready(None) => Either3::B(()),
             Lookup::NeedsLoad => Either3::C(Null),
