@@ -4,7 +4,15 @@
 
 use libfuzzer_sys::fuzz_target;
 use session_core::codec::devalue::{self, LoneSurrogates};
-use session_core::codec::v8;
+use session_core::codec::{v8, Graph, Node};
+
+/// URL texts travel to JS as UTF-8 (a URL parser never leaves a lone surrogate in one), so those
+/// values are written lossily on purpose.
+fn has_lone_surrogate_url(graph: &Graph) -> bool {
+    (0..graph.len() as u32).any(|id| {
+        matches!(graph.node(id), Node::Url(text) | Node::UrlSearchParams(text) if text.as_str().is_none())
+    })
+}
 
 fuzz_target!(|data: &[u8]| {
     let Ok((graph, root)) = devalue::parse(data) else { return };
@@ -14,6 +22,9 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(text, text_again, "stringify(parse(stringify(x))) is stable");
     devalue::stringify(&graph, root, LoneSurrogates::Raw).expect("raw output too");
     // The V8 writer refuses only what Node cannot read (Float16Array); what it writes reads back.
+    if has_lone_surrogate_url(&graph) {
+        return;
+    }
     if let Ok(bytes) = v8::write(&graph, root) {
         let (from_v8, from_v8_root) = v8::read(&bytes).expect("our V8 output reads back");
         let via_v8 = devalue::stringify(&from_v8, from_v8_root, LoneSurrogates::Escape).unwrap();
