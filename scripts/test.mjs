@@ -5,11 +5,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
+// The tests run on the Node.js that runs this script — not on whatever `node` comes first on the
+// PATH npm gives scripts: node_modules/.bin holds the Node 22 the Astro site test needs.
 const steps = [
   ['npm', ['install', '--no-audit', '--no-fund']],
   ['npm', ['run', 'build']],
   ['cargo', ['test', '--workspace']],
-  ['node', ['--test', '--test-concurrency=2', '__test__/']],
+  [process.execPath, ['--test', '--test-concurrency=2', '__test__/']],
 ];
 
 for (const [command, args] of steps) {
