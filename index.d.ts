@@ -11,6 +11,12 @@ declare global {
     // Merges with Astro's own declaration when Astro is installed.
     interface SessionData {}
   }
+  namespace Express {
+    // What sessions.middleware() sets (merges with @types/express's Request).
+    interface Request {
+      session: import('napi-session').Session;
+    }
+  }
 }
 
 /** The values your sessions hold, by key. Augment it (see above); unknown keys stay `any`. */
@@ -108,9 +114,21 @@ export interface CookieOptions {
   priority?: 'low' | 'medium' | 'high';
 }
 
+/**
+ * A driver written in JS — Astro's `SessionDriver`, any unstorage driver. Rust calls it; what it
+ * throws becomes ERR_SESSION_STORAGE, a call that takes over 2 s ERR_SESSION_TIMEOUT.
+ */
+export interface SessionDriver {
+  /** The stored text of session `key`, or null/undefined. */
+  getItem(key: string): unknown;
+  /** Stores `value`; `ttl` is how long it should live, in seconds. */
+  setItem(key: string, value: string, options?: { ttl?: number }): unknown;
+  removeItem(key: string): unknown;
+}
+
 export interface SessionsOptions {
   /** Where sessions are stored. Default `fs`. */
-  driver?: 'memory' | 'fs' | DriverOptions;
+  driver?: 'memory' | 'fs' | DriverOptions | SessionDriver;
   /** The cookie's name, or its options. HttpOnly is always set. */
   cookie?: string | CookieOptions;
   /**
@@ -161,6 +179,22 @@ export type RequestLike =
 export interface Sessions {
   /** The session of `request`: its cookie is read now, its stored data when first needed. */
   fromRequest(request: RequestLike): Session;
+  /**
+   * Express / Connect middleware: sets `req.session`, and persists it before the response
+   * headers are sent; storage errors go to `next(err)`.
+   */
+  middleware(): (
+    req: import('node:http').IncomingMessage & { session?: Session },
+    res: import('node:http').ServerResponse,
+    next: (error?: unknown) => void,
+  ) => void;
+  /**
+   * Wraps a Fetch-style handler: the session is committed after it, and its Set-Cookie headers
+   * are added to the Response.
+   */
+  handle<Rest extends unknown[]>(
+    handler: (request: Request, session: Session, ...rest: Rest) => Response | Promise<Response>,
+  ): (request: Request, ...rest: Rest) => Promise<Response>;
 }
 
 export declare function createSessions(options?: SessionsOptions): Sessions;

@@ -66,5 +66,22 @@ export function redisDrivers(ca: Uint8Array) {
   createSessions({ driver: { name: 'redis', url: 'redis://a', password: 'x' } });
 }
 
+export function glue() {
+  const middleware = sessions.middleware();
+  const handler = sessions.handle(async (request, session, env: { region: string }) => {
+    session.set('cart', new Map());
+    return new Response(`${request.url} ${env.region} ${session.sessionID}`);
+  });
+  const response: Promise<Response> = handler(new Request('http://x/'), { region: 'eu' });
+  // @ts-expect-error: the handler's extra arguments are typed
+  handler(new Request('http://x/'), { region: 1 });
+  const custom = createSessions({
+    driver: { getItem: async (key: string) => key, setItem: async () => {}, removeItem: async () => {} },
+  });
+  const redis = createSessions({ driver: { name: 'redis', url: 'redis://127.0.0.1:6380', base: 'app', commandTimeout: 0.5 } });
+  const cluster = createSessions({ driver: { name: 'redis', cluster: ['redis://127.0.0.1:7000'] } });
+  return [middleware, response, custom, redis, cluster];
+}
+
 export const driver = napiSessionDriver({ driver: 'fs', base: '.sessions' });
 export const read: Promise<string | null> = driver.getItem('id');
