@@ -18,11 +18,6 @@ impl JsString {
         Self::default()
     }
 
-    /// From well-formed UTF-8 (any Rust string).
-    pub fn from_str(text: &str) -> Self {
-        Self { wtf8: text.as_bytes().to_vec() }
-    }
-
     /// From Latin-1 bytes (V8's one-byte strings): each byte is one code point.
     pub fn from_latin1(bytes: &[u8]) -> Self {
         if bytes.is_ascii() {
@@ -117,9 +112,10 @@ impl JsString {
     }
 }
 
+/// From well-formed UTF-8 (any Rust string).
 impl From<&str> for JsString {
     fn from(text: &str) -> Self {
-        Self::from_str(text)
+        Self { wtf8: text.as_bytes().to_vec() }
     }
 }
 

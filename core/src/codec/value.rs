@@ -256,8 +256,8 @@ impl Graph {
             let id = order[next];
             next += 1;
             self.node(id).for_each_child(|child| {
-                if !new_id.contains_key(&child) {
-                    new_id.insert(child, order.len() as NodeId);
+                if let std::collections::hash_map::Entry::Vacant(slot) = new_id.entry(child) {
+                    slot.insert(order.len() as NodeId);
                     order.push(child);
                 }
             });

@@ -135,6 +135,9 @@ pub struct Session {
     client_id: Option<SessionId>,
 }
 
+/// A key and its value in V8's format.
+pub type Entry = (String, Vec<u8>);
+
 /// The answer of a read that may need the stored values first.
 #[derive(Debug, PartialEq)]
 pub enum Lookup<T> {
@@ -244,7 +247,7 @@ impl Session {
     }
 
     /// Every (key, value in V8's format) in the order of [`Session::keys`].
-    pub fn entries(&self) -> Result<Lookup<Vec<(String, Vec<u8>)>>> {
+    pub fn entries(&self) -> Result<Lookup<Vec<Entry>>> {
         let Lookup::Ready(keys) = self.keys() else { return Ok(Lookup::NeedsLoad) };
         let mut entries = Vec::with_capacity(keys.len());
         for key in keys {
