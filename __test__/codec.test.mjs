@@ -534,7 +534,7 @@ test(`parse of JSON nested ${DEPTH} levels deep (not devalue): ERR_SESSION_PARSE
   }
 });
 
-test('values as deep as devalue itself takes (1500 levels) are written and read as devalue does', () => {
+test('values as deep as devalue itself takes (1500 levels) are written and read as devalue does, past the default maxDepth when asked', () => {
   const shapes = {
     array: (v) => [v],
     object: (v) => ({ a: v, n: 1 }),
@@ -549,7 +549,10 @@ test('values as deep as devalue itself takes (1500 levels) are written and read 
     const written = attempt(() => stringify(value));
     assert.ok(written.ok, `${name}: stringify threw ${!written.ok && describeError(written.error)}`);
     assert.equal(written.value, expected, `${name}: stringify differs from devalue`);
-    const read = attempt(() => parse(expected));
+    const refused = attempt(() => parse(expected));
+    assert.ok(!refused.ok && refused.error.code === 'ERR_SESSION_PARSE' && /maxDepth/.test(refused.error.message),
+      `${name}: deeper than the default maxDepth (1000): ${refused.ok ? 'read' : describeError(refused.error)}`);
+    const read = attempt(() => parse(expected, { maxDepth: 2000 }));
     assert.ok(read.ok, `${name}: parse threw ${!read.ok && describeError(read.error)}`);
     assert.equal(graphDiff(devalue.parse(expected, URL_REVIVER), read.value), null, `${name}: parse differs from devalue`);
   }

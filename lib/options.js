@@ -12,7 +12,7 @@ const DEFAULT_FS_BASE = '.astro/session';
 /** How long a stored session lives after its last write when neither ttl nor idleTimeout is set. */
 const DEFAULT_LIFETIME = 24 * 60 * 60;
 
-const OPTIONS = new Set(['driver', 'cookie', 'ttl', 'idleTimeout', 'maxSize']);
+const OPTIONS = new Set(['driver', 'cookie', 'ttl', 'idleTimeout', 'timeout', 'maxSize', 'maxDepth', 'maxExpansion']);
 const COOKIE_OPTIONS = new Set(['name', 'domain', 'path', 'maxAge', 'sameSite', 'secure', 'partitioned', 'priority']);
 const DRIVER_OPTIONS = {
   memory: new Set(['name', 'maxEntries']),
@@ -185,17 +185,29 @@ function normalizeCookie(cookie) {
 function normalizeOptions(options = {}) {
   if (options === null || typeof options !== 'object') throw configError('createSessions() takes an options object');
   checkKnown(options, OPTIONS, 'createSessions()');
-  const ttl = seconds(options.ttl, 'ttl');
-  const idleTimeout = seconds(options.idleTimeout, 'idleTimeout');
-  if (options.maxSize !== undefined && !(Number.isInteger(options.maxSize) && options.maxSize > 0)) {
-    throw configError('maxSize must be a whole number of bytes, 1 or more');
-  }
+  const positive = (name) => {
+    const value = seconds(options[name], name);
+    if (value === 0) throw configError(`${name} must be more than 0 seconds`);
+    return value;
+  };
+  const ttl = positive('ttl');
+  const idleTimeout = positive('idleTimeout');
+  const wholeNumber = (name) => {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw configError(`${name} must be a whole number, 1 or more`);
+    }
+    return value;
+  };
   return {
     driver: normalizeDriver(options.driver ?? 'fs'),
     cookie: normalizeCookie(options.cookie),
     ttl,
     lifetime: idleTimeout ?? ttl ?? DEFAULT_LIFETIME,
-    maxSize: options.maxSize,
+    timeout: positive('timeout'),
+    maxSize: wholeNumber('maxSize'),
+    maxDepth: wholeNumber('maxDepth'),
+    maxExpansion: wholeNumber('maxExpansion'),
   };
 }
 

@@ -5,7 +5,7 @@
 // once per request, off the JS thread — and a request that never reads storage never waits.
 
 const { encode, decode } = require('./handoff');
-const { SessionError, toSessionError } = require('./errors');
+const { SessionError, callNative, awaitNative } = require('./errors');
 
 function checkKey(key) {
   if (typeof key !== 'string' || key === '') {
@@ -20,26 +20,26 @@ function describe(value) {
   return typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }
 
-/** Calls the native session, turning what it throws into a SessionError. */
-function call(fallbackCode, work) {
-  try {
-    return work();
-  } catch (error) {
-    throw toSessionError(error, fallbackCode);
-  }
-}
-
 class Session {
   #native;
+  #maxDepth;
   /** The load in flight, shared by every read that needs it. */
   #loading = null;
 
-  /** @param {import('../binding').NativeSession} native */
-  constructor(native) {
+  /**
+   * @param {import('../binding').NativeSession} native
+   * @param {number} maxDepth the deepest nesting a value may have (the sessions' maxDepth)
+   */
+  constructor(native, maxDepth) {
     this.#native = native;
+    this.#maxDepth = maxDepth;
   }
 
-  /** The session id (a v4 UUID), or undefined while the session has none. */
+  /**
+   * The session id (a v4 UUID), or undefined while there is none: before the stored session
+   * named by the cookie has been read (the cookie is only the client's claim until then), or
+   * when it does not exist and no new session was started.
+   */
   get sessionID() {
     return this.#native.sessionId ?? undefined;
   }
@@ -80,36 +80,40 @@ class Session {
    */
   set(key, value, { ttl } = {}) {
     checkKey(key);
-    if (ttl !== undefined && !(typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0)) {
-      throw new SessionError('ERR_SESSION_CONFIG', `ttl must be a number of seconds, 0 or more (got ${describe(ttl)}).`);
+    // The type is checked here (napi would refuse it with a message of its own); the range, in Rust.
+    if (ttl !== undefined && typeof ttl !== 'number') {
+      throw new SessionError('ERR_SESSION_CONFIG', `ttl must be a number of seconds (got ${describe(ttl)}).`);
     }
-    const bytes = encode(value, (path, reason) =>
-      `The session data for ${JSON.stringify(key)} could not be serialized: ${reason}${path ? ` (at ${path})` : ''}. ` +
-      'Session values can be what devalue supports: plain objects, arrays, primitives, Date, Map, Set, RegExp, URL, BigInt, typed arrays.',
+    const bytes = encode(
+      value,
+      (path, reason) =>
+        `The session data for ${JSON.stringify(key)} could not be serialized: ${reason}${path ? ` (at ${path})` : ''}. ` +
+        'Session values can be what devalue supports: plain objects, arrays, primitives, Date, Map, Set, RegExp, URL, BigInt, typed arrays.',
+      this.#maxDepth,
     );
-    call('ERR_SESSION_KEY', () => this.#native.set(key, bytes, ttl));
+    callNative(() => this.#native.set(key, bytes, ttl));
   }
 
   delete(key) {
     checkKey(key);
-    call('ERR_SESSION_KEY', () => this.#native.delete(key));
+    callNative(() => this.#native.delete(key));
   }
 
   /** Ends the session: its data is removed from storage at commit, and its cookie expired. */
   destroy() {
-    this.#native.destroy();
+    callNative(() => this.#native.destroy());
   }
 
   /** Moves the session's data to a new id (session fixation defence). */
   async regenerate() {
     await this.#ensureLoaded();
-    call('ERR_SESSION_STORAGE', () => this.#native.regenerate());
+    callNative(() => this.#native.regenerate());
   }
 
   /** Switches to the stored session `id`; changes not committed are dropped. */
   async load(id) {
     if (typeof id !== 'string') throw new SessionError('ERR_SESSION_KEY', `load() takes a session id string (got ${describe(id)}).`);
-    call('ERR_SESSION_KEY', () => this.#native.switchTo(id));
+    callNative(() => this.#native.switchTo(id));
     await this.#ensureLoaded();
   }
 
@@ -117,17 +121,13 @@ class Session {
   async commit() {
     // A request that changed nothing skips the trip to the Rust thread pool altogether.
     if (!this.#native.dirty) return [];
-    try {
-      return await this.#native.commit();
-    } catch (error) {
-      throw toSessionError(error, 'ERR_SESSION_STORAGE');
-    }
+    return awaitNative(this.#native.commit());
   }
 
   /** Runs `read`; if the stored values are needed first (it answers null), loads them and retries. */
   async #read(read) {
     for (let attempt = 0; attempt < 3; attempt++) {
-      const answer = call('ERR_SESSION_STORAGE', read);
+      const answer = callNative(read);
       if (answer !== null) return answer;
       await this.#ensureLoaded();
     }
@@ -138,11 +138,7 @@ class Session {
     this.#loading ??= this.#native.load().finally(() => {
       this.#loading = null;
     });
-    try {
-      await this.#loading;
-    } catch (error) {
-      throw toSessionError(error, 'ERR_SESSION_STORAGE');
-    }
+    await awaitNative(this.#loading);
   }
 }
 

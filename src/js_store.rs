@@ -2,7 +2,7 @@
 //! driver: `{ getItem, setItem, removeItem }`. Rust calls it through thread-safe functions and
 //! awaits the promises it returns, so the store is used exactly like the Rust ones.
 //!
-//! A JS driver has no compare-and-set, so `save` holds a lock (one per id stripe) across its
+//! A JS driver has no compare-and-set, so `save` holds a lock (one per session id) across its
 //! read-compare-write: atomic for every request of this process, not across processes sharing
 //! the driver's storage.
 
@@ -15,8 +15,9 @@ use napi::Status;
 use napi_derive::napi;
 use session_core::id::SessionId;
 use session_core::store::{Expected, Saved, SessionStore};
+use session_core::deadline::Deadline;
+use session_core::keyed_locks::KeyedLocks;
 use session_core::{Error, Result};
-use tokio::sync::Mutex;
 
 /// A JS function called from Rust: not keeping the process alive (weak), its errors arriving as
 /// rejected promises (lib/options.js wraps the driver's methods in async functions).
@@ -34,22 +35,15 @@ pub struct JsDriver {
     pub remove_item: JsFn<String, ()>,
 }
 
-const LOCK_STRIPES: usize = 64;
-
 pub struct JsStore {
     driver: JsDriver,
     timeout: Duration,
-    locks: Vec<Mutex<()>>,
+    locks: KeyedLocks<SessionId>,
 }
 
 impl JsStore {
     pub fn new(driver: JsDriver, timeout: Duration) -> Self {
-        Self { driver, timeout, locks: (0..LOCK_STRIPES).map(|_| Mutex::new(())).collect() }
-    }
-
-    fn lock_of(&self, id: &SessionId) -> &Mutex<()> {
-        let stripe = u64::from_str_radix(&id.as_str()[..8], 16).unwrap_or(0) as usize % LOCK_STRIPES;
-        &self.locks[stripe]
+        Self { driver, timeout, locks: KeyedLocks::default() }
     }
 
     /// Calls one driver method and waits for its promise, within the timeout.
@@ -88,7 +82,7 @@ impl SessionStore for JsStore {
     async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
         let record = String::from_utf8(record.to_vec())
             .map_err(|_| Error::storage("a session record is not UTF-8 text; JS drivers store text"))?;
-        let _guard = self.lock_of(id).lock().await;
+        let _guard = self.locks.lock(id, Deadline::after(self.timeout), "the session driver's other calls").await?;
         if expected != Expected::Any {
             let current = self.get(id).await?;
             if !expected.matches(current.as_deref()) {
@@ -101,7 +95,7 @@ impl SessionStore for JsStore {
     }
 
     async fn delete(&self, id: &SessionId) -> Result<()> {
-        let _guard = self.lock_of(id).lock().await;
+        let _guard = self.locks.lock(id, Deadline::after(self.timeout), "the session driver's other calls").await?;
         self.call("removeItem", &self.driver.remove_item, id.to_string()).await
     }
 }
