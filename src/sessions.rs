@@ -79,6 +79,13 @@ pub struct CookieOptions {
     pub priority: Option<String>,
 }
 
+/// What a driver tells of its state (the memory driver: sessions held, and evicted to make room).
+#[napi(object)]
+pub struct StoreStats {
+    pub entries: Option<f64>,
+    pub evictions: Option<f64>,
+}
+
 #[napi]
 pub struct NativeSessions {
     config: Arc<SessionConfig>,
@@ -112,6 +119,13 @@ impl NativeSessions {
     #[napi]
     pub fn open(&self, cookie_header: Option<String>) -> NativeSession {
         NativeSession::new(Session::open(self.config.clone(), cookie_header.as_deref()))
+    }
+
+    /// What the store tells of its state: `{ entries, evictions }` for the memory driver.
+    #[napi]
+    pub fn stats(&self) -> StoreStats {
+        let stats = self.config.store.stats();
+        StoreStats { entries: stats.entries.map(|n| n as f64), evictions: stats.evictions.map(|n| n as f64) }
     }
 
     /// The limits in force, for the JS layer's own checks (the depth of a value, at `set()`).

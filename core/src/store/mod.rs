@@ -122,6 +122,20 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Removes the record of session `id`; no error if there is none.
     async fn delete(&self, id: &SessionId) -> Result<()>;
+
+    /// What the store can tell of its own state (the in-process stores).
+    fn stats(&self) -> StoreStats {
+        StoreStats::default()
+    }
+}
+
+/// What a store tells of its own state, where it knows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Records held.
+    pub entries: Option<u64>,
+    /// Live records dropped to make room (each signs a user out).
+    pub evictions: Option<u64>,
 }
 
 /// Milliseconds since the Unix epoch, as JS `Date.now()`.
