@@ -94,6 +94,11 @@ impl SessionStore for JsStore {
         Ok(Saved::Done)
     }
 
+    /// A compare-and-set is two calls (a read, then the write).
+    fn default_timeout(&self) -> Option<Duration> {
+        Some(self.timeout.saturating_mul(2))
+    }
+
     async fn delete(&self, id: &SessionId) -> Result<()> {
         let _guard = self.locks.lock(id, Deadline::after(self.timeout), "the session driver's other calls").await?;
         self.call("removeItem", &self.driver.remove_item, id.to_string()).await

@@ -97,8 +97,9 @@ impl NativeSessions {
     pub fn new(options: SessionsConfig) -> Result<Self> {
         guard(|| {
             let lifetime = seconds("idleTimeout", options.lifetime).into_js()?;
-            let timeout = options.timeout.map(|t| seconds("timeout", t)).transpose().into_js()?.unwrap_or(DEFAULT_TIMEOUT);
-            let store = store(options.driver, lifetime, timeout).into_js()?;
+            let timeout = options.timeout.map(|t| seconds("timeout", t)).transpose().into_js()?;
+            let store = store(options.driver, lifetime, timeout.unwrap_or(DEFAULT_TIMEOUT)).into_js()?;
+            let timeout = timeout.or_else(|| store.default_timeout()).unwrap_or(DEFAULT_TIMEOUT);
             let mut config = SessionConfig::new(store, cookie_config(options.cookie).into_js()?);
             config.default_ttl = options.ttl.map(session_core::session::ttl_from_seconds).transpose().into_js()?;
             config.lifetime = lifetime;

@@ -123,6 +123,12 @@ pub trait SessionStore: Send + Sync + 'static {
     /// Removes the record of session `id`; no error if there is none.
     async fn delete(&self, id: &SessionId) -> Result<()>;
 
+    /// How long a session's load or commit needs at most on this store, by its own timeouts,
+    /// when the application sets no `timeout`; `None`: the session's default.
+    fn default_timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
+
     /// What the store can tell of its own state (the in-process stores).
     fn stats(&self) -> StoreStats {
         StoreStats::default()

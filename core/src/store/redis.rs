@@ -188,6 +188,12 @@ impl SessionStore for RedisStore {
         .await
     }
 
+    /// One connection attempt and one command: a commit that found its record loaded needs just
+    /// that, and so does a load.
+    fn default_timeout(&self) -> Option<Duration> {
+        Some(self.connect_timeout.saturating_add(self.command_timeout))
+    }
+
     async fn delete(&self, id: &SessionId) -> Result<()> {
         let key = self.key(id);
         self.run("delete a session", |mut connection, _| {
