@@ -11,11 +11,11 @@ use session_core::cookie::{CookieConfig, Priority, SameSite};
 use session_core::limits::Limits;
 use session_core::session::{Session, SessionConfig, DEFAULT_TIMEOUT};
 use session_core::store::redis::{self, RedisOptions, RedisStore, Servers, Tls};
-use session_core::store::{fs::FsStore, memory::MemoryStore, SessionStore};
+use session_core::store::{fs::FsStore, kv::KvStore, memory::MemoryStore, SessionStore};
 use session_core::Error;
 
 use crate::errors::{guard, IntoJs, Result};
-use crate::js_store::{JsDriver, JsStore};
+use crate::js_driver::{JsDriver, JsRecordIo};
 use crate::session::NativeSession;
 
 /// The options of `createSessions()`, as lib/sessions.js normalizes them.
@@ -154,7 +154,7 @@ pub fn store(driver: DriverConfig, lifetime: Duration, _operation_timeout: Durat
         "custom" => {
             let timeout = seconds("commandTimeout", driver.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT))?;
             let methods = driver.custom.ok_or_else(|| Error::config("a custom driver needs getItem, setItem and removeItem"))?;
-            Ok(Arc::new(JsStore::new(methods, timeout)))
+            Ok(Arc::new(KvStore::new(JsRecordIo::new(methods, timeout), timeout)))
         }
         other => Err(Error::config(format!("unknown driver {other:?}: use \"memory\", \"fs\" or \"redis\""))),
     }

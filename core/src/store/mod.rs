@@ -41,6 +41,7 @@
 //! ```
 
 pub mod fs;
+pub mod kv;
 pub mod memory;
 pub mod redis;
 
