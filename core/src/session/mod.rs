@@ -31,7 +31,7 @@ use std::time::Duration;
 use indexmap::IndexMap;
 
 use crate::codec::{decode_handoff, v8};
-use crate::cookie::{find_session_id, CookieConfig};
+use crate::cookie::CookieConfig;
 use crate::id::SessionId;
 use crate::keyed_locks::KeyedLocks;
 use crate::limits::Limits;
@@ -202,7 +202,7 @@ pub enum Lookup<T> {
 impl Session {
     /// The session of a request whose `Cookie` header is `cookie_header`.
     pub fn open(config: Arc<SessionConfig>, cookie_header: Option<&str>) -> Self {
-        let id = cookie_header.and_then(|header| find_session_id(header, &config.cookie.name));
+        let id = cookie_header.and_then(|header| config.cookie.session_id_in(header));
         Self {
             config,
             origin: Origin::Cookie,
@@ -503,7 +503,7 @@ impl Session {
         match (&self.id, send, expire) {
             (Some(id), true, _) => {
                 self.client_id = Some(id.clone());
-                vec![cookie.set_cookie(id.as_str())]
+                vec![cookie.set_cookie_for(id)]
             }
             (_, _, true) => {
                 self.client_id = None;
