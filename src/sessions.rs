@@ -9,6 +9,7 @@ use std::time::Duration;
 use napi_derive::napi;
 use session_core::cookie::{CookieConfig, Priority, SameSite};
 use session_core::limits::Limits;
+use session_core::signing::Secrets;
 use session_core::session::{Session, SessionConfig, DEFAULT_TIMEOUT};
 use session_core::store::redis::{self, RedisOptions, RedisStore, Servers, Tls};
 use session_core::store::{fs::FsStore, kv::KvStore, memory::MemoryStore, SessionStore};
@@ -25,8 +26,12 @@ pub struct SessionsConfig {
     pub cookie: CookieOptions,
     /// Default lifetime of a value, in seconds.
     pub ttl: Option<f64>,
-    /// How long a stored session lives after its last write, in seconds.
+    /// How long a stored session lives after it was last used (its idle timeout), in seconds.
     pub lifetime: f64,
+    /// Seconds a session lives after it was created, however active.
+    pub absolute_timeout: Option<f64>,
+    /// Renew the cookie's Max-Age whenever a read extends the session.
+    pub rolling: bool,
     /// Seconds a load or a commit may take in all.
     pub timeout: Option<f64>,
     pub max_size: Option<f64>,
@@ -77,6 +82,8 @@ pub struct CookieOptions {
     pub partitioned: bool,
     /// "low", "medium" or "high".
     pub priority: Option<String>,
+    /// Sign the id in the cookie with the first, verify with any.
+    pub secrets: Option<Vec<String>>,
 }
 
 /// What a driver tells of its state (the memory driver: sessions held, and evicted to make room).
@@ -104,6 +111,8 @@ impl NativeSessions {
             config.default_ttl = options.ttl.map(session_core::session::ttl_from_seconds).transpose().into_js()?;
             config.lifetime = lifetime;
             config.timeout = timeout;
+            config.absolute_timeout = options.absolute_timeout.map(session_core::session::ttl_from_seconds).transpose().into_js()?;
+            config.rolling = options.rolling;
             let whole = |value: Option<f64>, default: usize| value.map_or(default, |n| n as usize);
             config.limits = Limits {
                 max_size: whole(options.max_size, config.limits.max_size),
@@ -195,6 +204,7 @@ fn cookie_config(options: CookieOptions) -> session_core::Result<CookieConfig> {
         other => return Err(Error::config(format!("cookie sameSite {other:?}: use \"lax\", \"strict\" or \"none\""))),
     };
     config.partitioned = options.partitioned;
+    config.secrets = options.secrets.map(Secrets::new).transpose()?;
     config.priority = match options.priority.as_deref() {
         None => None,
         Some("low") => Some(Priority::Low),

@@ -18,6 +18,7 @@ async fn memory_store() {
     let store = Arc::new(MemoryStore::default());
     store_checks::compare_and_set(store.as_ref()).await;
     store_checks::records_expire(store.as_ref()).await;
+    store_checks::touch_extends_only_the_expected_record(store.as_ref()).await;
     store_checks::concurrent_compare_and_set_loses_nothing(store).await;
 }
 
@@ -27,6 +28,7 @@ async fn fs_store() {
     // (Its records expire by the file's age, not by the lifetime given to each write: see fs.rs.)
     let store = Arc::new(FsStore::new(dir.path().join("sessions"), HOUR, HOUR));
     store_checks::compare_and_set(store.as_ref()).await;
+    store_checks::touch_extends_only_the_expected_record(store.as_ref()).await;
     store_checks::concurrent_compare_and_set_loses_nothing(store).await;
 }
 
@@ -53,5 +55,6 @@ async fn key_value_driver_store() {
     let store = Arc::new(KvStore::new(KeyValue(MemoryStore::default()), Duration::from_secs(2)));
     store_checks::compare_and_set(store.as_ref()).await;
     store_checks::records_expire(store.as_ref()).await;
+    store_checks::touch_extends_only_the_expected_record(store.as_ref()).await;
     store_checks::concurrent_compare_and_set_loses_nothing(store).await;
 }

@@ -89,6 +89,14 @@ impl Records {
         Some(record)
     }
 
+    fn set_expiry(&mut self, id: &SessionId, expires_at: u64) {
+        if let Some(record) = self.by_id.get_mut(id) {
+            self.by_expiry.remove(&(record.expires_at, id.clone()));
+            record.expires_at = expires_at;
+            self.by_expiry.insert((expires_at, id.clone()));
+        }
+    }
+
     fn remove(&mut self, id: &SessionId) {
         if let Some(record) = self.by_id.remove(id) {
             self.by_expiry.remove(&(record.expires_at, id.clone()));
@@ -151,6 +159,22 @@ impl SessionStore for MemoryStore {
     async fn delete(&self, id: &SessionId) -> Result<()> {
         self.lock().remove(id);
         Ok(())
+    }
+
+    async fn load_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, Option<f64>)>> {
+        let now = now_ms() as u64;
+        Ok(self.lock().use_live(id, now).map(|record| (record.bytes.clone(), Some(record.expires_at as f64))))
+    }
+
+    async fn touch(&self, id: &SessionId, current: &[u8], lifetime: Duration) -> Result<bool> {
+        let now = now_ms() as u64;
+        let mut records = self.lock();
+        let unchanged = records.is_live(id, now) && records.by_id.get(id).is_some_and(|record| record.bytes == current);
+        if unchanged {
+            let expires_at = now.saturating_add(lifetime.as_millis().min(u64::MAX as u128) as u64);
+            records.set_expiry(id, expires_at);
+        }
+        Ok(unchanged)
     }
 
     fn stats(&self) -> StoreStats {
