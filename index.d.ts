@@ -219,8 +219,10 @@ export interface Session {
   /**
    * New id, same data (session fixation defence). At commit the data is stored under the new id,
    * then the old id is retired; requests still in flight on the old id drop their changes.
+   * `id`: a v4 UUID of your choosing (lower case), stored only if no session has it yet
+   * (otherwise the commit fails with ERR_SESSION_STORAGE); default a random one.
    */
-  regenerate(): Promise<void>;
+  regenerate(id?: string): Promise<void>;
   /** Removes the session from storage at commit, and expires its cookie. */
   destroy(): void;
   /** Switches to the stored session `id`; changes not committed are dropped. */

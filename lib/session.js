@@ -157,10 +157,16 @@ class Session {
     callNative(() => this.#native.destroy());
   }
 
-  /** Moves the session's data to a new id (session fixation defence). */
-  async regenerate() {
+  /**
+   * Moves the session's data to a new id (session fixation defence): `id`, a v4 UUID of the
+   * application's choosing (stored only if no session has it yet), or a random one.
+   */
+  async regenerate(id) {
+    if (id !== undefined && typeof id !== 'string') {
+      throw new SessionError('ERR_SESSION_KEY', `regenerate() takes a session id string, or nothing (got ${describe(id)}).`);
+    }
     await this.#ensureLoaded();
-    callNative(() => this.#native.regenerate());
+    callNative(() => this.#native.regenerate(id));
   }
 
   /** Switches to the stored session `id`; changes not committed are dropped. */
