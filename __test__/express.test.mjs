@@ -335,20 +335,25 @@ describe('napi-session/express: express-session\'s request API', () => {
       if (down) throw new Error('store is down');
       return setItem(...args);
     };
+    let readsDown = false;
     store.getItem = ((getItem) => async (key) => {
-      if (down) throw new Error('store is down');
+      if (readsDown) throw new Error('store is down for reads');
       return getItem(key);
     })(store.getItem);
     const origin = await serve(session(options({ store })), (app) => app.get('/', (req, res) => res.json((req.session.n = (req.session.n ?? 0) + 1))));
     const client = browser(origin);
     assert.equal(await client.json('/'), 1);
-    down = true;
-    const failed = await client.fetch('/');
-    assert.equal(failed.status, 500);
-    const body = await failed.json();
-    assert.equal(body.code, 'ERR_SESSION_STORAGE');
-    assert.match(body.message, /store is down/);
-    down = false;
+    // The save at the end of the request fails (before anything was sent), then the load at its start.
+    for (const [what, message] of [['writes', /store is down$/], ['reads', /store is down for reads/]]) {
+      down = what === 'writes';
+      readsDown = what === 'reads';
+      const failed = await client.fetch('/');
+      assert.equal(failed.status, 500, what);
+      const body = await failed.json();
+      assert.equal(body.code, 'ERR_SESSION_STORAGE');
+      assert.match(body.message, message);
+    }
+    down = readsDown = false;
     assert.equal(await client.json('/'), 2, 'the next request after the store is back works');
   });
 });
