@@ -49,6 +49,9 @@ export interface NodeResponseLike {
 /** Express's `next`: an error goes to the error handlers. */
 export type NextFunction = (error?: unknown) => void;
 
+/** The global URL type where there is one (it is not in the ES library). */
+type GlobalURL = typeof globalThis extends { URL: { prototype: infer U } } ? U : never;
+
 /** The global Fetch `Request` type (DOM library, @types/node), or what napi-session reads of one. */
 export type FetchRequest = typeof globalThis extends { Request: { prototype: infer R } }
   ? R
@@ -170,9 +173,19 @@ export interface SessionDriver {
   removeItem(key: string): unknown;
 }
 
+/**
+ * A driver module, as Astro's `session.driver` names one: its default export is called with
+ * `config` on first use (`{ entrypoint: 'unstorage/drivers/redis', config: { url } }`).
+ */
+export interface DriverEntrypoint {
+  /** A package's module, a file path (relative to the working directory) or a file URL. */
+  entrypoint: string | GlobalURL;
+  config?: Record<string, unknown>;
+}
+
 export interface SessionsOptions {
   /** Where sessions are stored. Default `fs`. */
-  driver?: 'memory' | 'fs' | DriverOptions | SessionDriver;
+  driver?: 'memory' | 'fs' | DriverOptions | SessionDriver | DriverEntrypoint;
   /** The cookie's name, or its options. HttpOnly is always set. */
   cookie?: string | CookieOptions;
   /**

@@ -22,5 +22,8 @@ export async function use(cookieHeader: string) {
   return [user, setCookie, parse(stringify([1])), SessionError];
 }
 export const middleware = sessions.middleware();
+export const fromModule = createSessions({ driver: { entrypoint: 'unstorage/drivers/redis', config: { url: 'redis://127.0.0.1:6379' } } });
+// @ts-expect-error: an entrypoint is a module name, path or URL
+createSessions({ driver: { entrypoint: 42 } });
 export const dropIn = session({ secret: 'x'.repeat(32), cookie: { maxAge: 60_000, secure: 'auto' } });
 export const driver = napiSessionDriver({ driver: 'fs', base: '.sessions' });
