@@ -432,6 +432,19 @@ describe('napi-session/express: express-session\'s options and cookie', () => {
     }
   });
 
+  it('cookie.expires gives every cookie that date; sameSite "auto" is None over HTTPS, Lax otherwise', async () => {
+    const expires = new Date(Date.UTC(2040, 0, 2, 3, 4, 5));
+    const origin = await serve(session(options({ cookie: { expires, sameSite: 'auto' } })), (app) =>
+      app.get('/', (req, res) => res.json({ expires: req.session.cookie.expires, sameSite: req.session.cookie.sameSite, n: (req.session.n = 1) })),
+    { trustProxy: true });
+    const overHttps = await fetch(origin + '/', { headers: { 'x-forwarded-proto': 'https' } });
+    assert.deepEqual(await overHttps.json(), { expires: expires.toISOString(), sameSite: 'none', n: 1 });
+    assert.match(overHttps.headers.get('set-cookie'), /; SameSite=None; Secure; Path=\/; Expires=Mon, 02 Jan 2040 03:04:05 GMT$/);
+    const plain = await fetch(origin + '/');
+    assert.equal((await plain.json()).sameSite, 'lax');
+    assert.match(plain.headers.get('set-cookie'), /; SameSite=Lax; Path=\/; Expires=Mon, 02 Jan 2040 03:04:05 GMT$/);
+  });
+
   it('name, sameSite, domain and path; no session outside the cookie\'s path', async () => {
     const origin = await serve(session(options({ name: 'sid', cookie: { path: '/app', sameSite: 'strict', domain: '127.0.0.1' } })), (app) => {
       app.get('/app/x', (req, res) => res.json({ n: (req.session.n = 1) }));
