@@ -71,10 +71,11 @@ function checksTable(stacks, checked, lost, markdown) {
 }
 
 /** The header lines: what ran, where, how. */
-export function describeRun(run) {
+export function describeRun(run, { paths = true } = {}) {
   const { env, options } = run;
+  const where = paths ? ` (${env.serverNode.path})` : '';
   const nodes =
-    env.serverNode.version === env.node ? `Node ${env.node}` : `servers on Node ${env.serverNode.version} (${env.serverNode.path}), load generator on ${env.node}`;
+    env.serverNode.path === process.execPath ? `Node ${env.node}` : `servers on Node ${env.serverNode.version}${where}, load generator on Node ${env.node}`;
   return [
     `napi-session benchmark — ${nodes}, ${env.machine.cpus}× ${env.machine.cpuModel}, load average ${env.loadBefore} → ${env.loadAfter ?? '?'}`,
     `${options.rounds} rounds × ${options.duration} s per stack (+${options.warmup} s warm-up); each request: read the cart ` +

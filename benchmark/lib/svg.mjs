@@ -3,8 +3,7 @@
 // (taken within each round). A plain SVG with its text in it: readable in a browser, a viewer or
 // a README without scripts. The caption says where and how it was measured.
 
-import { fmt } from './report.mjs';
-import { describeRun } from './report.mjs';
+import { describeRun, fmt } from './report.mjs';
 
 const COLORS = { bare: '#868e96', ours: '#e8590c', astro: '#7048e8', express: '#2f9e44' };
 const FAMILY_NAMES = { bare: 'no session', ours: 'napi-session', astro: 'Astro (AstroSession + unstorage)', express: 'express-session' };
@@ -68,7 +67,11 @@ export function chart(run) {
       y += 14;
     }
     y += 4;
+    let driver = stacks[0]?.driver;
     for (const stack of stacks) {
+      // A little space between the groups of one driver.
+      if (stack.driver !== driver) y += 6;
+      driver = stack.driver;
       const s = mode.summary[stack.key];
       const mid = y + ROW / 2;
       out.push(`<text x="${LABEL_WIDTH - 8}" y="${mid + 4}" class="label" text-anchor="end">${escape(stack.label)}</text>`);
@@ -97,7 +100,7 @@ export function chart(run) {
   y += 18;
   const noise = modeList.map((m) => `${m.label}: ${fmt(m.noise.otherCores.median, 2)}`).join(', ');
   const caption = [
-    ...describeRun(run),
+    ...describeRun(run, { paths: false }),
     `Cores kept busy by other processes during the measurements (median): ${noise}. "× Astro": req/s over Astro's on the same driver, within each round.`,
   ];
   for (const text of caption) {
