@@ -65,6 +65,7 @@ async function runMode({ mode, options, stacks, node, redis, generator, failed, 
     const noise = {
       otherCores: spread(all.map((r) => r.otherCores)),
       generatorCpuPerRequest: spread(all.map((r) => r.generatorCpuPerRequest)),
+      overlapRate: spread(stacks.filter((s) => s.family !== 'bare').flatMap((s) => results[s.key]?.map((r) => r.overlapRate) ?? [])),
     };
     let checks = null;
     if (withChecks) {

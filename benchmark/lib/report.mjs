@@ -106,6 +106,13 @@ export function report(run, { markdown = false } = {}) {
           `the load generator spent ${fmtSpread(mode.noise.generatorCpuPerRequest, 1)} µs of CPU per request.`,
       );
     }
+    const overlap = mode.noise.overlapRate;
+    if (Number.isFinite(overlap.median)) {
+      lines.push(
+        `requests sent while another request of their session was in flight: ${pct(overlap.median)} [${pct(overlap.min)}–${pct(overlap.max)}] ` +
+          'over the session stacks.',
+      );
+    }
     if (mode.stored.length) lines.push(`stored session (median): ${mode.stored.map((s) => `${s.label} ${fmt(s.medianBytes)} B`).join(', ')}.`);
     lines.push('');
   }

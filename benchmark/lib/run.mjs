@@ -105,12 +105,12 @@ async function measureOnce({ mode, options, server, pool, generator, redis }) {
   result.serverErrors = after.errors - before.errors;
   result.rss = after.rss;
   if (result.requests === 0) throw new Error('no request completed in the measured window');
-  // Throughput counts the answers that did the work; failures are a figure of their own. They
-  // fail the run for napi-session (and bare); for the others they are what the run shows (Astro's
+  // Throughput counts the answers that did the work (the generator's rps: 200s only); failures
+  // are a figure of their own. They fail the run for napi-session (and bare); for the others they are what the run shows (Astro's
   // fs-lite driver, whose writes are not atomic, answers 500 when a read meets a half-written file).
   const failures = result.requests - (result.statuses[200] ?? 0);
-  result.rps = (result.statuses[200] ?? 0) / result.seconds;
   result.failureRate = failures / result.requests;
+  result.overlapRate = result.overlapping / result.total;
   if (failures > 0 && (server.stack.family === 'ours' || server.stack.family === 'bare')) {
     throw new Error(`${failures} of ${result.requests} responses were not 200: ${JSON.stringify(result.statuses)}`);
   }

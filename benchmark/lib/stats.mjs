@@ -35,6 +35,7 @@ export const FIGURES = [
   'generatorCpuPerRequest',
   'otherCores',
   'failureRate',
+  'overlapRate',
 ];
 
 /**
