@@ -87,38 +87,40 @@ export function describeRun(run, { paths = true } = {}) {
 /** The whole report. */
 export function report(run, { markdown = false } = {}) {
   const { options, stacks, modes, checks, failed } = run;
+  // Notes under a table: lines of text, or a Markdown list (consecutive lines would run together).
+  const notes = (list) => list.map((note) => (markdown ? `- ${note}` : note));
   const lines = [...describeRun(run).map((l) => (markdown ? `${l}  ` : l)), ''];
   for (const mode of Object.values(modes)) {
     lines.push(markdown ? `### ${mode.label}\n` : `■ ${mode.label}`, `${mode.description}.`, '');
     lines.push(stackTable(stacks, mode.summary, markdown), '');
+    if (mode.ratios.length) lines.push(ratioTable(mode.ratios, markdown), '');
+    const list = [];
     if (mode.ratios.length) {
-      lines.push(
-        ratioTable(mode.ratios, markdown),
+      list.push(
         'ratios ours / other, taken within each round, median [min–max]: napi-session is ahead where req/s is above 1×, ' +
           'and p99 and CPU are below 1×.',
-        '',
       );
     }
     const others = mode.noise.otherCores;
     if (Number.isFinite(others.median)) {
-      lines.push(
+      list.push(
         `noise: other processes kept ${fmtSpread(others, 2)} of ${run.env.machine.cpus} cores busy during the measurements; ` +
           `the load generator spent ${fmtSpread(mode.noise.generatorCpuPerRequest, 1)} µs of CPU per request.`,
       );
     }
     const overlap = mode.noise.overlapRate;
     if (Number.isFinite(overlap.median)) {
-      lines.push(
+      list.push(
         `requests sent while another request of their session was in flight: ${pct(overlap.median)} [${pct(overlap.min)}–${pct(overlap.max)}] ` +
           'over the session stacks.',
       );
     }
-    if (mode.stored.length) lines.push(`stored session (median): ${mode.stored.map((s) => `${s.label} ${fmt(s.medianBytes)} B`).join(', ')}.`);
-    lines.push('');
+    if (mode.stored.length) list.push(`stored session (median): ${mode.stored.map((s) => `${s.label} ${fmt(s.medianBytes)} B`).join(', ')}.`);
+    lines.push(...notes(list), '');
   }
   if (checks) {
     lines.push(markdown ? '### Correctness under concurrency\n' : '■ correctness under concurrency', checksTable(stacks, checks, options.lost, markdown), '');
   }
-  for (const [key, message] of failed) lines.push(`FAILED ${key}: ${message}`);
+  lines.push(...notes([...failed].map(([key, message]) => `FAILED ${key}: ${message}`)));
   return lines.join('\n').trimEnd();
 }
