@@ -11,6 +11,13 @@ import { median } from './stats.mjs';
 
 const benchmarkDir = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 
+// The fs stacks' directories, removed when the servers stop, or when this process exits without
+// stopping them (an error, Ctrl-C: the redis-server harness turns signals into an exit).
+const directories = new Set();
+process.on('exit', () => {
+  for (const dir of directories) rmSync(dir, { recursive: true, force: true });
+});
+
 /** Where the time of a run goes: for the estimate printed before it starts. */
 export const estimateSeconds = (options, stackCount, modeCount) =>
   modeCount * options.rounds * stackCount * (options.warmup + options.duration);
@@ -23,6 +30,7 @@ export async function startServers({ mode, stacks, node, redis, cpuProf, failed,
   const servers = {};
   for (const stack of stacks) {
     const dir = stack.needs === 'dir' ? mkdtempSync(path.join(os.tmpdir(), `napi-session-bench-${stack.key}-`)) : undefined;
+    if (dir) directories.add(dir);
     const args = stack.args({ dir, redisUrl: redis?.url });
     const child = new Child(stack.label, path.join(benchmarkDir, 'servers', stack.server), args, {
       execPath: node.path,
@@ -43,7 +51,11 @@ export async function startServers({ mode, stacks, node, redis, cpuProf, failed,
 
 export async function stopServers(servers) {
   await Promise.all(Object.values(servers).map((s) => s.child.stop()));
-  for (const { dir } of Object.values(servers)) if (dir) rmSync(dir, { recursive: true, force: true });
+  for (const { dir } of Object.values(servers)) {
+    if (!dir) continue;
+    rmSync(dir, { recursive: true, force: true });
+    directories.delete(dir);
+  }
 }
 
 /**
