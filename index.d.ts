@@ -34,7 +34,9 @@ export type SessionErrorCode =
   | 'ERR_SESSION_PARSE'
   | 'ERR_SESSION_STORAGE'
   | 'ERR_SESSION_TIMEOUT'
-  | 'ERR_SESSION_CONFIG';
+  | 'ERR_SESSION_CONFIG'
+  /** A bug in napi-session (a Rust panic caught before it reached Node); please report it. */
+  | 'ERR_SESSION_INTERNAL';
 
 /** Every failure napi-session reports; `code` is stable, the message says what to do. */
 export declare class SessionError extends Error {
@@ -45,7 +47,10 @@ export declare class SessionError extends Error {
 
 export interface MemoryDriverOptions {
   name: 'memory';
-  /** The most sessions held; when full, those closest to expiring make room. Default 10 000. */
+  /**
+   * The most sessions held. When full, expired sessions make room first, then the least recently
+   * used (read or written); `sessions.stats()` counts those evictions. Default 10 000.
+   */
   maxEntries?: number;
 }
 
@@ -139,8 +144,32 @@ export interface SessionsOptions {
   ttl?: number;
   /** Seconds a stored session lives after its last write; default `ttl`, or 24 hours. */
   idleTimeout?: number;
-  /** The largest stored session, in bytes; a commit that would exceed it fails. */
+  /**
+   * Seconds a load or a commit may take in all, every wait included (other requests' commits to
+   * the same session, locks, connections, commands, retries); past it, ERR_SESSION_TIMEOUT.
+   * Default: `connectTimeout + commandTimeout` for redis, twice `commandTimeout` for a driver
+   * object, 5 seconds otherwise.
+   */
+  timeout?: number;
+  /**
+   * The largest stored session, in bytes, written or read back: a commit over it fails with
+   * ERR_SESSION_SERIALIZE (and a `set()` of a value over it at once); a stored session over it is
+   * refused with ERR_SESSION_PARSE and discarded. Default 1 MiB.
+   */
   maxSize?: number;
+  /** The deepest nesting of a value, for `set()` and for reads alike. Default 1000. */
+  maxDepth?: number;
+  /**
+   * How many times its stored size a value read may grow (a hostile record can reference one
+   * long string many times); past it, ERR_SESSION_PARSE. Default 16 (and always at least 1 MiB).
+   */
+  maxExpansion?: number;
+}
+
+/** What a driver tells of its state: the memory driver's sessions held and evictions. */
+export interface DriverStats {
+  entries?: number;
+  evictions?: number;
 }
 
 export interface SetOptions {
@@ -150,7 +179,10 @@ export interface SetOptions {
 
 /** One request's session, with the API of Astro's `Astro.session`. */
 export interface Session {
-  /** The session id (a v4 UUID), or `undefined` while the session has none. */
+  /**
+   * The session id (a v4 UUID), or `undefined` while there is none — including before the session
+   * named by the request's cookie has been read (until then the cookie is only a claim).
+   */
   readonly sessionID: string | undefined;
   get<K extends AnyKey>(key: K): Promise<ValueOf<K> | undefined>;
   has(key: AnyKey): Promise<boolean>;
@@ -160,7 +192,10 @@ export interface Session {
   /** Checks and copies `value` at once; throws ERR_SESSION_SERIALIZE for what cannot be stored. */
   set<K extends AnyKey>(key: K, value: ValueOf<K>, options?: SetOptions): void;
   delete(key: AnyKey): void;
-  /** New id, same data (session fixation defence); the old record is removed at commit. */
+  /**
+   * New id, same data (session fixation defence). At commit the data is stored under the new id,
+   * then the old id is retired; requests still in flight on the old id drop their changes.
+   */
   regenerate(): Promise<void>;
   /** Removes the session from storage at commit, and expires its cookie. */
   destroy(): void;
@@ -179,6 +214,8 @@ export type RequestLike =
 export interface Sessions {
   /** The session of `request`: its cookie is read now, its stored data when first needed. */
   fromRequest(request: RequestLike): Session;
+  /** What the driver tells of its state (`{}` for drivers that keep nothing in process). */
+  stats(): DriverStats;
   /**
    * Express / Connect middleware: sets `req.session`, and persists it before the response
    * headers are sent; storage errors go to `next(err)`.
@@ -202,5 +239,15 @@ export declare function createSessions(options?: SessionsOptions): Sessions;
 /** devalue text of `value`: byte-identical to devalue's `stringify` with Astro's URL reducer. */
 export declare function stringify(value: unknown): string;
 
-/** The value of devalue text (devalue 5 or 6, Astro's sessions). */
-export declare function parse(text: string): any;
+export interface ParseOptions {
+  /** The deepest nesting accepted. Default 1000. */
+  maxDepth?: number;
+  /** How many times the text's size the value may take (at least 1 MiB). Default 16. */
+  maxExpansion?: number;
+}
+
+/**
+ * The value of devalue text (devalue 5 or 6, Astro's sessions). Hostile text costs at most what
+ * the limits allow: past them, ERR_SESSION_PARSE.
+ */
+export declare function parse(text: string, options?: ParseOptions): any;

@@ -27,6 +27,9 @@ function napiSessionDriver(config = {}) {
   return {
     name: 'napi-session',
     getItem: (key) => awaitNative(store.getItem(key)),
+    // A key that is not a session id (an upper-case UUID that Astro's own check lets through, say)
+    // is "not found", so Astro starts a fresh session instead of answering 500.
+    hasItem: async (key) => (await awaitNative(store.getItem(key))) !== null,
     setItem: (key, value) => awaitNative(store.setItem(key, typeof value === 'string' ? value : JSON.stringify(value))),
     removeItem: (key) => awaitNative(store.removeItem(key)),
   };

@@ -16,6 +16,16 @@ function checkKey(key) {
   }
 }
 
+/** The type is checked here (napi would refuse it with a message of its own); the range, in Rust. */
+function checkTtl(ttl) {
+  if (ttl !== undefined && typeof ttl !== 'number') {
+    throw new SessionError('ERR_SESSION_CONFIG', `ttl must be a number of seconds (got ${describe(ttl)}).`);
+  }
+}
+
+/** How often update() runs its function before it gives up on a key other requests keep changing. */
+const MAX_UPDATE_RUNS = 100;
+
 function describe(value) {
   return typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }
@@ -80,18 +90,55 @@ class Session {
    */
   set(key, value, { ttl } = {}) {
     checkKey(key);
-    // The type is checked here (napi would refuse it with a message of its own); the range, in Rust.
-    if (ttl !== undefined && typeof ttl !== 'number') {
-      throw new SessionError('ERR_SESSION_CONFIG', `ttl must be a number of seconds (got ${describe(ttl)}).`);
+    checkTtl(ttl);
+    const bytes = this.#encode(key, value);
+    callNative(() => this.#native.set(key, bytes, ttl));
+  }
+
+  /**
+   * As `set`, for a value read once: the next request that reads `key` gets it, and it is gone for
+   * every other (exactly one reader, even among concurrent requests) — a message after a redirect.
+   */
+  flash(key, value, { ttl } = {}) {
+    checkKey(key);
+    checkTtl(ttl);
+    const bytes = this.#encode(key, value);
+    callNative(() => this.#native.flash(key, bytes, ttl));
+  }
+
+  /**
+   * An atomic read-modify-write of one key: `fn(current)` computes the new value, which is stored
+   * at once if the key still holds `current`; if another request changed it meanwhile, `fn` runs
+   * again on the value as stored. Resolves to the value stored. No increment is lost, across
+   * requests and processes. (For a session not stored yet, or a key this request already set,
+   * the new value is set as by `set()` and stored at commit.)
+   */
+  async update(key, fn, { ttl } = {}) {
+    checkKey(key);
+    checkTtl(ttl);
+    if (typeof fn !== 'function') throw new SessionError('ERR_SESSION_CONFIG', 'update() takes a function (current value) => new value.');
+    let base = await this.#read(() => this.#native.get(key));
+    for (let attempt = 0; attempt < MAX_UPDATE_RUNS; attempt++) {
+      const next = await fn(base === undefined ? undefined : decode(base));
+      const bytes = this.#encode(key, next);
+      const outcome = await awaitNative(this.#native.update(key, base ?? null, bytes, ttl));
+      if (outcome.done) return next;
+      base = outcome.current ?? undefined;
     }
-    const bytes = encode(
+    throw new SessionError(
+      'ERR_SESSION_STORAGE',
+      `update() of ${JSON.stringify(key)}: other requests changed it ${MAX_UPDATE_RUNS} times while this one computed its value; not saved.`,
+    );
+  }
+
+  #encode(key, value) {
+    return encode(
       value,
       (path, reason) =>
         `The session data for ${JSON.stringify(key)} could not be serialized: ${reason}${path ? ` (at ${path})` : ''}. ` +
         'Session values can be what devalue supports: plain objects, arrays, primitives, Date, Map, Set, RegExp, URL, BigInt, typed arrays.',
       this.#maxDepth,
     );
-    callNative(() => this.#native.set(key, bytes, ttl));
   }
 
   delete(key) {
@@ -124,12 +171,16 @@ class Session {
     return awaitNative(this.#native.commit());
   }
 
-  /** Runs `read`; if the stored values are needed first (it answers null), loads them and retries. */
+  /**
+   * Runs `read`; if the stored values are needed first (it answers null), loads them, and if flash
+   * values must be taken first (it answers { consume }), takes them; then asks again.
+   */
   async #read(read) {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; attempt < 4; attempt++) {
       const answer = callNative(read);
-      if (answer !== null) return answer;
-      await this.#ensureLoaded();
+      if (answer === null) await this.#ensureLoaded();
+      else if (answer?.consume !== undefined) await awaitNative(this.#native.consume(answer.consume));
+      else return answer;
     }
     throw new SessionError('ERR_SESSION_STORAGE', 'The session changed while it was being loaded; try again.');
   }

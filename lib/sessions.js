@@ -46,6 +46,16 @@ class Sessions {
   }
 
   /**
+   * What the driver tells of its state. The memory driver: `{ entries, evictions }`, the sessions
+   * it holds and how many it has dropped to make room (each an involuntary sign-out: if it grows,
+   * raise maxEntries). Other drivers: `{}`.
+   */
+  stats() {
+    const { entries, evictions } = callNative(() => this.#native.stats());
+    return entries === undefined && evictions === undefined ? {} : { entries, evictions };
+  }
+
+  /**
    * Express / Connect middleware: sets `req.session` and persists it before the response
    * headers are sent; storage errors go to `next(err)`.
    */

@@ -6,10 +6,11 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Either3, Null, Undefined};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Either3, Either4, Null, Undefined};
 use napi::Env;
 use napi_derive::napi;
 use session_core::id::SessionId;
+use session_core::session::update::{self, Updated};
 use session_core::session::{self, commit, load, Lookup, Session};
 use session_core::Error;
 
@@ -20,14 +21,28 @@ pub struct NativeSession {
     inner: Arc<Mutex<Session>>,
 }
 
-/// A read's answer: the value, or `null` to say "load first".
-type Answer<T> = Either<T, Null>;
+/// "Take these flash values first" (`consume()`), then ask again.
+#[napi(object)]
+pub struct ConsumeFirst {
+    pub consume: Vec<String>,
+}
+
+/// A read's answer: the value, `null` to say "load first", or [`ConsumeFirst`].
+type Answer<T> = Either3<T, Null, ConsumeFirst>;
 
 fn answer<T, U>(lookup: Lookup<T>, convert: impl FnOnce(T) -> U) -> Answer<U> {
     match lookup {
-        Lookup::Ready(value) => Either::A(convert(value)),
-        Lookup::NeedsLoad => Either::B(Null),
+        Lookup::Ready(value) => Either3::A(convert(value)),
+        Lookup::NeedsLoad => Either3::B(Null),
+        Lookup::NeedsConsume(keys) => Either3::C(ConsumeFirst { consume: keys }),
     }
+}
+
+/// What `update()` did: `done`, or the value the key holds now (`current`) to compute from again.
+#[napi(object)]
+pub struct UpdateOutcome {
+    pub done: bool,
+    pub current: Option<Buffer>,
 }
 
 impl NativeSession {
@@ -42,19 +57,25 @@ impl NativeSession {
 
 #[napi]
 impl NativeSession {
-    /// The value of `key` in V8's format, `undefined` if there is none, `null`: load first.
+    /// The value of `key` in V8's format, `undefined` if there is none, `null`: load first,
+    /// `{ consume }`: take flash values first.
     #[napi]
-    pub fn get<'env>(&self, env: &'env Env, key: String) -> Result<Either3<BufferSlice<'env>, Undefined, Null>> {
+    pub fn get<'env>(
+        &self,
+        env: &'env Env,
+        key: String,
+    ) -> Result<Either4<BufferSlice<'env>, Undefined, Null, ConsumeFirst>> {
         guard(|| {
             Ok(match self.lock().get(&key).into_js()? {
                 // A copy into a plain Buffer: cheaper, for a value this size, than handing over the
                 // Vec as an external buffer (a finalizer for the GC to run later).
                 Lookup::Ready(Some(value)) => {
-                    Either3::A(BufferSlice::copy_from(env, value).map_err(|e| crate::errors::to_js(Error::internal(e.reason)))?)
+                    Either4::A(BufferSlice::copy_from(env, value).map_err(|e| crate::errors::to_js(Error::internal(e.reason)))?)
                 }
                 // (`None` would reach JS as null, which means "load first".)
-                Lookup::Ready(None) => Either3::B(()),
-                Lookup::NeedsLoad => Either3::C(Null),
+                Lookup::Ready(None) => Either4::B(()),
+                Lookup::NeedsLoad => Either4::C(Null),
+                Lookup::NeedsConsume(keys) => Either4::D(ConsumeFirst { consume: keys }),
             })
         })
     }
@@ -88,6 +109,15 @@ impl NativeSession {
         guard(|| {
             let ttl = ttl.map(session::ttl_from_seconds).transpose().into_js()?;
             self.lock().set(&key, value.to_vec(), ttl).into_js()
+        })
+    }
+
+    /// As `set`, for a value the next request to read it takes (and no other).
+    #[napi]
+    pub fn flash(&self, key: String, value: &[u8], ttl: Option<f64>) -> Result<()> {
+        guard(|| {
+            let ttl = ttl.map(session::ttl_from_seconds).transpose().into_js()?;
+            self.lock().flash(&key, value.to_vec(), ttl).into_js()
         })
     }
 
@@ -138,6 +168,35 @@ impl NativeSession {
     pub async fn load(&self) -> napi::Result<Settled<()>> {
         let inner = self.inner.clone();
         guard_async(async move { load::load(&inner).await }).await
+    }
+
+    /// Takes the flash values of `keys` for this request (off the JS thread).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn consume(&self, keys: Vec<String>) -> napi::Result<Settled<()>> {
+        let inner = self.inner.clone();
+        guard_async(async move { update::consume(&inner, keys).await }).await
+    }
+
+    /// Writes `value` under `key` now if the key still holds `base` (V8 bytes as `get` gave them;
+    /// null: no value), else answers the value it holds.
+    #[napi(ts_return_type = "Promise<UpdateOutcome>")]
+    pub async fn update(
+        &self,
+        key: String,
+        base: Option<Buffer>,
+        value: Buffer,
+        ttl: Option<f64>,
+    ) -> napi::Result<Settled<UpdateOutcome>> {
+        let inner = self.inner.clone();
+        let (base, value) = (base.map(|bytes| bytes.to_vec()), value.to_vec());
+        guard_async(async move {
+            let ttl = ttl.map(session::ttl_from_seconds).transpose()?;
+            Ok(match update::update(&inner, &key, base, value, ttl).await? {
+                Updated::Done => UpdateOutcome { done: true, current: None },
+                Updated::Changed(current) => UpdateOutcome { done: false, current: current.map(Buffer::from) },
+            })
+        })
+        .await
     }
 
     /// Persists the changes (off the JS thread); resolves to the `Set-Cookie` values to send.

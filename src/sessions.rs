@@ -9,14 +9,15 @@ use std::time::Duration;
 use napi_derive::napi;
 use session_core::cookie::{CookieConfig, Priority, SameSite};
 use session_core::limits::Limits;
+use session_core::signing::Secrets;
 use session_core::session::{Session, SessionConfig, DEFAULT_TIMEOUT};
 use session_core::store::redis::{self, RedisOptions, RedisStore, Servers, Tls};
 use session_core::store::fs::{FsOptions, FsStore};
-use session_core::store::{memory::MemoryStore, SessionStore};
+use session_core::store::{kv::KvStore, memory::MemoryStore, SessionStore};
 use session_core::Error;
 
 use crate::errors::{guard, IntoJs, Result};
-use crate::js_store::{JsDriver, JsStore};
+use crate::js_driver::{JsDriver, JsRecordIo};
 use crate::session::NativeSession;
 
 /// The options of `createSessions()`, as lib/sessions.js normalizes them.
@@ -26,8 +27,12 @@ pub struct SessionsConfig {
     pub cookie: CookieOptions,
     /// Default lifetime of a value, in seconds.
     pub ttl: Option<f64>,
-    /// How long a stored session lives after its last write, in seconds.
+    /// How long a stored session lives after it was last used (its idle timeout), in seconds.
     pub lifetime: f64,
+    /// Seconds a session lives after it was created, however active.
+    pub absolute_timeout: Option<f64>,
+    /// Renew the cookie's Max-Age whenever a read extends the session.
+    pub rolling: bool,
     /// Seconds a load or a commit may take in all.
     pub timeout: Option<f64>,
     pub max_size: Option<f64>,
@@ -78,6 +83,15 @@ pub struct CookieOptions {
     pub partitioned: bool,
     /// "low", "medium" or "high".
     pub priority: Option<String>,
+    /// Sign the id in the cookie with the first, verify with any.
+    pub secrets: Option<Vec<String>>,
+}
+
+/// What a driver tells of its state (the memory driver: sessions held, and evicted to make room).
+#[napi(object)]
+pub struct StoreStats {
+    pub entries: Option<f64>,
+    pub evictions: Option<f64>,
 }
 
 #[napi]
@@ -91,7 +105,7 @@ impl NativeSessions {
     pub fn new(options: SessionsConfig) -> Result<Self> {
         guard(|| {
             let lifetime = seconds("idleTimeout", options.lifetime).into_js()?;
-            let timeout = options.timeout.map(|t| seconds("timeout", t)).transpose().into_js()?.unwrap_or(DEFAULT_TIMEOUT);
+            let timeout = options.timeout.map(|t| seconds("timeout", t)).transpose().into_js()?;
             let whole = |value: Option<f64>, default: usize| value.map_or(default, |n| n as usize);
             let defaults = Limits::default();
             let limits = Limits {
@@ -101,11 +115,14 @@ impl NativeSessions {
             }
             .validate()
             .into_js()?;
-            let store = store(options.driver, lifetime, timeout, limits.max_size).into_js()?;
+            let store = store(options.driver, lifetime, timeout.unwrap_or(DEFAULT_TIMEOUT), limits.max_size).into_js()?;
+            let timeout = timeout.or_else(|| store.default_timeout()).unwrap_or(DEFAULT_TIMEOUT);
             let mut config = SessionConfig::new(store, cookie_config(options.cookie).into_js()?);
             config.default_ttl = options.ttl.map(session_core::session::ttl_from_seconds).transpose().into_js()?;
             config.lifetime = lifetime;
             config.timeout = timeout;
+            config.absolute_timeout = options.absolute_timeout.map(session_core::session::ttl_from_seconds).transpose().into_js()?;
+            config.rolling = options.rolling;
             config.limits = limits;
             Ok(Self { config: Arc::new(config) })
         })
@@ -115,6 +132,13 @@ impl NativeSessions {
     #[napi]
     pub fn open(&self, cookie_header: Option<String>) -> NativeSession {
         NativeSession::new(Session::open(self.config.clone(), cookie_header.as_deref()))
+    }
+
+    /// What the store tells of its state: `{ entries, evictions }` for the memory driver.
+    #[napi]
+    pub fn stats(&self) -> StoreStats {
+        let stats = self.config.store.stats();
+        StoreStats { entries: stats.entries.map(|n| n as f64), evictions: stats.evictions.map(|n| n as f64) }
     }
 
     /// The limits in force, for the JS layer's own checks (the depth of a value, at `set()`).
@@ -157,7 +181,7 @@ pub fn store(
         "custom" => {
             let timeout = seconds("commandTimeout", driver.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT))?;
             let methods = driver.custom.ok_or_else(|| Error::config("a custom driver needs getItem, setItem and removeItem"))?;
-            Ok(Arc::new(JsStore::new(methods, timeout)))
+            Ok(Arc::new(KvStore::new(JsRecordIo::new(methods, timeout), timeout)))
         }
         other => Err(Error::config(format!("unknown driver {other:?}: use \"memory\", \"fs\" or \"redis\""))),
     }
@@ -198,6 +222,7 @@ fn cookie_config(options: CookieOptions) -> session_core::Result<CookieConfig> {
         other => return Err(Error::config(format!("cookie sameSite {other:?}: use \"lax\", \"strict\" or \"none\""))),
     };
     config.partitioned = options.partitioned;
+    config.secrets = options.secrets.map(Secrets::new).transpose()?;
     config.priority = match options.priority.as_deref() {
         None => None,
         Some("low") => Some(Priority::Low),

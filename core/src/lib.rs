@@ -13,4 +13,5 @@ pub mod keyed_locks;
 pub mod limits;
 pub mod record;
 pub mod session;
+pub mod signing;
 pub mod store;

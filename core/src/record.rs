@@ -30,12 +30,39 @@ pub const TOMBSTONE: &[u8] = b"";
 /// request still in flight not to expire the client's cookie, which names the new id by then.
 pub const RETIRED: &[u8] = b"null";
 
+/// Keys this package keeps for itself in a record: the application cannot set them, and reads do
+/// not show them (Astro, which knows nothing of them, shows them as ordinary keys).
+pub const RESERVED_PREFIX: &str = "napi-session:";
+
+/// The reserved key holding when the session was created (epoch milliseconds), kept when an
+/// `absoluteTimeout` is configured.
+pub const CREATED_KEY: &str = "napi-session:created";
+
+/// Whether `key` is one of this package's own.
+pub fn is_reserved(key: &str) -> bool {
+    key.starts_with(RESERVED_PREFIX)
+}
+
 /// A change one request makes to one key.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
-    /// The value as the JS layer handed it over (`lib/handoff.js`), with its expiry.
-    Set { handoff: Vec<u8>, expires: Option<f64> },
+    /// The value as the JS layer handed it over (`lib/handoff.js`), with its expiry; a `flash`
+    /// value is read once (by the next request that reads it), then gone.
+    Set { handoff: Vec<u8>, expires: Option<f64>, flash: bool },
     Delete,
+}
+
+impl Change {
+    /// Setting `key` to a number, in the hand-off format (devalue text, which every hand-off reader
+    /// takes).
+    pub fn set_number(number: f64) -> Self {
+        let mut graph = Graph::new();
+        let root = graph.push(Node::Number(number));
+        // (A number always stringifies; undefined, `[-1]`, would be the harmless fallback.)
+        let handoff = devalue::stringify(&graph, root, LoneSurrogates::Escape)
+            .map_or_else(|_| b"[-1]".to_vec(), |text| text.into_wtf8());
+        Change::Set { handoff, expires: None, flash: false }
+    }
 }
 
 /// One key of a record: where its key and value are in the graph, and when it expires.
@@ -46,6 +73,8 @@ pub struct Entry {
     data: NodeId,
     /// Epoch milliseconds after which the value is gone; `None`: lives as long as the session.
     pub expires: Option<f64>,
+    /// Read once, then gone ([`Change::Set`]).
+    pub flash: bool,
 }
 
 impl Entry {
@@ -63,6 +92,8 @@ pub struct Record {
     entries: IndexMap<String, Entry>,
     /// The length of the text it was parsed from: what its values may expand from.
     text_len: usize,
+    /// When the session was created ([`CREATED_KEY`]), if the record says.
+    created: Option<f64>,
 }
 
 impl Record {
@@ -81,29 +112,50 @@ impl Record {
         }
         let (graph, root) = devalue::parse(text)?;
         let mut entries = IndexMap::new();
+        let mut created = None;
         for &(key, entry) in map_entries(&graph, root)? {
-            let (data, expires) = entry_parts(&graph, entry)?;
+            let (data, expires, flash) = entry_parts(&graph, entry)?;
             let Node::String(text) = graph.node(key) else { continue }; // (map_entries checked)
+            let text = text.to_string_lossy();
+            if text == CREATED_KEY {
+                created = match graph.node(data) {
+                    Node::Number(ms) => Some(*ms),
+                    _ => None,
+                };
+            }
             // As in a JS Map built from the text, a repeated key keeps its first place and its last value.
-            entries.insert(text.to_string_lossy(), Entry { key, data, expires });
+            entries.insert(text, Entry { key, data, expires, flash });
         }
-        Ok(Self { graph, root, entries, text_len: text.len() })
+        Ok(Self { graph, root, entries, text_len: text.len(), created })
     }
 
     pub fn empty() -> Self {
         let mut graph = Graph::new();
         let root = graph.push(Node::Map(Vec::new()));
-        Self { graph, root, entries: IndexMap::new(), text_len: 0 }
+        Self { graph, root, entries: IndexMap::new(), text_len: 0, created: None }
     }
 
-    /// The entry of `key`, if it is live at `now`.
+    /// The entry of `key`, if it is live at `now` (never one of the reserved keys).
     pub fn entry(&self, key: &str, now: f64) -> Option<Entry> {
-        self.entries.get(key).copied().filter(|entry| entry.is_live(now))
+        self.entries.get(key).copied().filter(|entry| entry.is_live(now) && !is_reserved(key))
     }
 
-    /// The keys live at `now`, in the record's order.
+    /// The keys live at `now`, in the record's order (not the reserved ones).
     pub fn live_keys(&self, now: f64) -> impl Iterator<Item = &str> {
-        self.entries.iter().filter(move |(_, entry)| entry.is_live(now)).map(|(key, _)| key.as_str())
+        self.entries
+            .iter()
+            .filter(move |(key, entry)| entry.is_live(now) && !is_reserved(key))
+            .map(|(key, _)| key.as_str())
+    }
+
+    /// The live flash keys at `now`.
+    pub fn flash_keys(&self, now: f64) -> impl Iterator<Item = &str> {
+        self.live_keys(now).filter(|key| self.entries.get(*key).is_some_and(|entry| entry.flash))
+    }
+
+    /// When the session was created, if the record says ([`CREATED_KEY`]).
+    pub fn created(&self) -> Option<f64> {
+        self.created
     }
 
     /// A budget for converting values of this record for JS: bytes relative to its text, and depth.
@@ -120,6 +172,11 @@ impl Record {
     pub fn latest_expiry(&self) -> Option<f64> {
         self.entries.values().filter_map(|entry| entry.expires).reduce(f64::max)
     }
+
+    /// The length of the text it was parsed from.
+    pub fn text_len(&self) -> usize {
+        self.text_len
+    }
 }
 
 /// A record ready to write.
@@ -128,6 +185,8 @@ pub struct Merged {
     pub record: Vec<u8>,
     /// The latest `expires` of any value in it.
     pub latest_expiry: Option<f64>,
+    /// When the session was created, if the record says ([`CREATED_KEY`]).
+    pub created: Option<f64>,
 }
 
 /// A key's value during a merge.
@@ -137,6 +196,7 @@ struct Slot {
     key: Option<NodeId>,
     data: NodeId,
     expires: Option<f64>,
+    flash: bool,
 }
 
 /// What a merge starts from.
@@ -164,7 +224,10 @@ pub fn merge<'a>(
     let mut kept: IndexMap<String, Option<Slot>> = entries
         .into_iter()
         .filter(|(_, entry)| entry.is_live(now))
-        .map(|(key, entry)| (key, Some(Slot { key: Some(entry.key), data: entry.data, expires: entry.expires })))
+        .map(|(key, entry)| {
+            let slot = Slot { key: Some(entry.key), data: entry.data, expires: entry.expires, flash: entry.flash };
+            (key, Some(slot))
+        })
         .collect();
 
     for (key, change) in changes {
@@ -174,35 +237,49 @@ pub fn merge<'a>(
                     *slot = None;
                 }
             }
-            Change::Set { handoff, expires } => {
+            Change::Set { handoff, expires, flash } => {
                 let (value, value_root) = decode_handoff(handoff)?;
+                if value.nesting_depth(value_root) > limits.max_depth {
+                    return Err(Error::serialize(format!(
+                        "the value of {key:?} is nested more than {} levels deep (maxDepth)",
+                        limits.max_depth
+                    )));
+                }
                 let data = value_root + graph.append(value);
                 // A JS Map keeps a key where it was first set.
                 let slot = kept.entry(key.to_owned()).or_default();
                 let stored_key = slot.and_then(|slot| slot.key);
-                *slot = Some(Slot { key: stored_key, data, expires: *expires });
+                *slot = Some(Slot { key: stored_key, data, expires: *expires, flash: *flash });
             }
         }
     }
 
     let mut map = Vec::with_capacity(kept.len());
     let mut latest_expiry: Option<f64> = None;
+    let mut created = None;
     for (key, slot) in kept {
-        let Some(Slot { key: key_node, data, expires }) = slot else { continue };
+        let Some(Slot { key: key_node, data, expires, flash }) = slot else { continue };
+        if key == CREATED_KEY {
+            if let Node::Number(ms) = graph.node(data) {
+                created = Some(*ms);
+            }
+        }
         if let Some(expires) = expires {
             latest_expiry = Some(latest_expiry.map_or(expires, |latest| latest.max(expires)));
         }
         let expires = graph.push(expires.map_or(Node::Undefined, Node::Number));
-        let entry = graph.push(Node::Object(Object {
-            null_prototype: false,
-            props: vec![(JsString::from("data"), data), (JsString::from("expires"), expires)],
-        }));
+        let mut props = vec![(JsString::from("data"), data), (JsString::from("expires"), expires)];
+        if flash {
+            // Astro ignores a property it does not know, and reads the value as any other.
+            props.push((JsString::from("flash"), graph.push(Node::Bool(true))));
+        }
+        let entry = graph.push(Node::Object(Object { null_prototype: false, props }));
         let key_node = key_node.unwrap_or_else(|| graph.push(Node::String(JsString::from(key.as_str()))));
         map.push((key_node, entry));
     }
     *graph.node_mut(root) = Node::Map(map);
     let text = devalue::stringify(&graph, root, LoneSurrogates::Escape)?;
-    Ok(Merged { record: text.into_wtf8(), latest_expiry })
+    Ok(Merged { record: text.into_wtf8(), latest_expiry, created })
 }
 
 /// The latest `expires` of any value in a record; `None` if there is none or the record cannot
@@ -222,8 +299,9 @@ fn map_entries(graph: &Graph, root: NodeId) -> Result<&[(NodeId, NodeId)]> {
     Ok(pairs)
 }
 
-/// The `data` node and the `expires` time of an entry object `{ data, expires }`.
-fn entry_parts(graph: &Graph, entry: NodeId) -> Result<(NodeId, Option<f64>)> {
+/// The `data` node, the `expires` time and the flash mark of an entry object
+/// `{ data, expires, flash? }`.
+fn entry_parts(graph: &Graph, entry: NodeId) -> Result<(NodeId, Option<f64>, bool)> {
     let Node::Object(object) = graph.node(entry) else {
         return Err(Error::parse("a stored session value is not a { data, expires } object"));
     };
@@ -234,5 +312,6 @@ fn entry_parts(graph: &Graph, entry: NodeId) -> Result<(NodeId, Option<f64>)> {
         Some(Node::Number(ms)) => Some(*ms),
         Some(_) => return Err(Error::parse("a stored session value has an expires that is not a number")),
     };
-    Ok((data, expires))
+    let flash = prop("flash").is_some_and(|id| matches!(graph.node(id), Node::Bool(true)));
+    Ok((data, expires, flash))
 }

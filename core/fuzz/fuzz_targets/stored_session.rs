@@ -30,7 +30,7 @@ fuzz_target!(|data: &[u8]| {
     let _ = latest_expiry(data, &limits);
     let changes = [
         ("a", Change::Delete),
-        ("b", Change::Set { handoff: b"[1]".to_vec(), expires: Some(1.0) }),
+        ("b", Change::Set { handoff: b"[1]".to_vec(), expires: Some(1.0), flash: true }),
     ];
     if let Ok(merged) = merge(Base::Stored(Some(data)), changes.iter().map(|(k, c)| (*k, c)), NOW, &limits) {
         let unbounded = Limits { max_size: usize::MAX, ..limits };

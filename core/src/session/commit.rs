@@ -20,6 +20,8 @@ use crate::{Error, Result};
 pub enum Outcome {
     /// Nothing needed writing (or only tombstones were written).
     Unchanged,
+    /// Nothing changed; the store was told to keep the session longer.
+    Touched,
     /// The values are stored under `id` as `record`.
     Written { id: SessionId, record: Vec<u8> },
     /// The session ended in another request while this one ran; its changes were not written,
@@ -73,6 +75,14 @@ async fn execute(plan: &mut CommitPlan, deadline: Deadline) -> Result<Outcome> {
             create(plan, &id, Source::Regenerated(from), &changes, deadline).await?
         }
         Some(WritePlan::Create { id, from: None }) => create(plan, &id, Source::Fresh, &changes, deadline).await?,
+        Some(WritePlan::Touch { id, record, lifetime }) => {
+            let touch = plan.config.store.touch(&id, &record, lifetime);
+            match deadline.run("extending the session", touch).await? {
+                true => Outcome::Touched,
+                // Changed meanwhile: whoever changed it extended it.
+                false => Outcome::Unchanged,
+            }
+        }
     };
     for (id, loaded) in &plan.tombstones {
         tombstone(plan, id, loaded.clone(), deadline).await?;
@@ -242,9 +252,8 @@ async fn tombstone(plan: &CommitPlan, id: &SessionId, loaded: Option<Vec<u8>>, d
     }
 }
 
-/// The merged record and how long the store should keep it: the session lifetime, or longer if a
-/// value was set with a longer `ttl`.
-fn merge(config: &SessionConfig, base: Base<'_>, changes: &[(&str, &Change)]) -> Result<(Vec<u8>, Duration)> {
+/// The merged record and how long the store should keep it ([`super::expiry::store_lifetime`]).
+pub(super) fn merge(config: &SessionConfig, base: Base<'_>, changes: &[(&str, &Change)]) -> Result<(Vec<u8>, Duration)> {
     let now = now_ms();
     let merged = record::merge(base, changes.iter().copied(), now, &config.limits)?;
     let max_size = config.limits.max_size;
@@ -254,19 +263,16 @@ fn merge(config: &SessionConfig, base: Base<'_>, changes: &[(&str, &Change)]) ->
             merged.record.len()
         )));
     }
-    let until_latest = merged
-        .latest_expiry
-        .map(|latest| Duration::from_millis((latest - now).clamp(0.0, u64::MAX as f64) as u64));
-    let lifetime = until_latest.map_or(config.lifetime, |until| until.max(config.lifetime));
+    let lifetime = super::expiry::store_lifetime(config, merged.latest_expiry, merged.created, now);
     Ok((merged.record, lifetime))
 }
 
-async fn read(store: &dyn SessionStore, id: &SessionId, deadline: Deadline) -> Result<Option<Vec<u8>>> {
+pub(super) async fn read(store: &dyn SessionStore, id: &SessionId, deadline: Deadline) -> Result<Option<Vec<u8>>> {
     deadline.run("loading the session", store.load(id)).await
 }
 
 /// Waits until the other commits of this process to session `id` are done.
-async fn take_turn(
+pub(super) async fn take_turn(
     config: &SessionConfig,
     id: &SessionId,
     deadline: Deadline,
@@ -277,7 +283,7 @@ async fn take_turn(
 /// Before a retry: nothing after the first conflict (it only means the record changed since this
 /// request loaded it), then a short random pause, growing to at most 64 ms, so that writers in
 /// other processes racing for the same record stop colliding. Past the deadline, gives up.
-async fn back_off(attempt: u32, deadline: Deadline) -> Result<()> {
+pub(super) async fn back_off(attempt: u32, deadline: Deadline) -> Result<()> {
     if attempt > 0 {
         use std::hash::{BuildHasher, Hasher};
         let random = std::collections::hash_map::RandomState::new().build_hasher().finish();

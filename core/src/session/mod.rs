@@ -21,9 +21,11 @@
 //! Reads convert only what they return (see [`crate::record`]), within the [`Limits`].
 
 pub mod commit;
+pub mod expiry;
 pub mod load;
 #[cfg(test)]
 mod tests;
+pub mod update;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -31,11 +33,11 @@ use std::time::Duration;
 use indexmap::IndexMap;
 
 use crate::codec::{decode_handoff, v8};
-use crate::cookie::{find_session_id, CookieConfig};
+use crate::cookie::CookieConfig;
 use crate::id::SessionId;
 use crate::keyed_locks::KeyedLocks;
 use crate::limits::Limits;
-use crate::record::{Change, Record, RETIRED, TOMBSTONE};
+use crate::record::{is_reserved, Change, Record, CREATED_KEY, RETIRED, TOMBSTONE};
 use crate::store::{now_ms, SessionStore};
 use crate::{Error, Result};
 
@@ -54,8 +56,12 @@ pub struct SessionConfig {
     pub cookie: CookieConfig,
     /// Default lifetime of a value (`ttl`); `None`: values live as long as the session.
     pub default_ttl: Option<Duration>,
-    /// How long a stored session lives after its last write.
+    /// How long a stored session lives after it was last used (its idle timeout; see [`expiry`]).
     pub lifetime: Duration,
+    /// How long a session lives after it was created, however active (see [`expiry`]).
+    pub absolute_timeout: Option<Duration>,
+    /// Send the cookie again (refreshing its Max-Age) whenever the session is extended by a read.
+    pub rolling: bool,
     pub limits: Limits,
     /// How long a load or a commit may take in all: waiting for other requests' commits, for
     /// locks, connections and commands, and retrying.
@@ -74,6 +80,8 @@ impl SessionConfig {
             cookie,
             default_ttl: None,
             lifetime: DEFAULT_LIFETIME,
+            absolute_timeout: None,
+            rolling: false,
             limits: Limits::default(),
             timeout: DEFAULT_TIMEOUT,
             store,
@@ -154,12 +162,14 @@ impl Ended {
 pub struct LoadedRecord {
     record: Vec<u8>,
     parsed: Result<Record>,
+    /// When the store will drop it (epoch milliseconds), if the store says.
+    expires_at: Option<f64>,
 }
 
 impl LoadedRecord {
-    pub fn new(record: Vec<u8>, limits: &Limits) -> Self {
+    pub fn new(record: Vec<u8>, expires_at: Option<f64>, limits: &Limits) -> Self {
         let parsed = Record::parse(&record, limits);
-        Self { record, parsed }
+        Self { record, parsed, expires_at }
     }
 }
 
@@ -186,6 +196,10 @@ pub struct Session {
     cookie: CookieAction,
     /// The id the browser holds (what its cookie says, or what the last commit told it).
     client_id: Option<SessionId>,
+    /// A read found the session past half of its idle timeout: the commit extends it.
+    touch_due: bool,
+    /// Flash values this request took from the store (`None`: another request took it first).
+    consumed: IndexMap<String, Option<Vec<u8>>>,
 }
 
 /// A key and its value in V8's format.
@@ -196,13 +210,15 @@ pub type KeyValue = (String, Vec<u8>);
 pub enum Lookup<T> {
     /// Load first ([`load::load`]), then ask again.
     NeedsLoad,
+    /// These keys hold flash values: take them first ([`update::consume`]), then ask again.
+    NeedsConsume(Vec<String>),
     Ready(T),
 }
 
 impl Session {
     /// The session of a request whose `Cookie` header is `cookie_header`.
     pub fn open(config: Arc<SessionConfig>, cookie_header: Option<&str>) -> Self {
-        let id = cookie_header.and_then(|header| find_session_id(header, &config.cookie.name));
+        let id = cookie_header.and_then(|header| config.cookie.session_id_in(header));
         Self {
             config,
             origin: Origin::Cookie,
@@ -213,6 +229,8 @@ impl Session {
             regenerated_from: None,
             cookie: CookieAction::None,
             client_id: id.clone(),
+            touch_due: false,
+            consumed: IndexMap::new(),
             id,
         }
     }
@@ -248,7 +266,7 @@ impl Session {
         if self.id.as_ref() != Some(id) || self.load_needed().is_none() {
             return Ok(()); // the session moved on while the record was read
         }
-        let Some(LoadedRecord { record, parsed }) = loaded else {
+        let Some(LoadedRecord { record, parsed, expires_at }) = loaded else {
             self.stored = Stored::Missing;
             if self.origin == Origin::Cookie {
                 // No record for the id the client sent: never adopt a client-chosen id.
@@ -263,7 +281,16 @@ impl Session {
         }
         match parsed {
             Ok(parsed) => {
+                let now = now_ms();
+                let created = parsed.created();
                 self.stored = Stored::Found { record, parsed: Arc::new(parsed) };
+                if expiry::past_absolute_timeout(&self.config, created, now) {
+                    // Its time is up however active it was: it ends now, as a destroyed session
+                    // does (and a later set() starts a new one).
+                    self.destroy();
+                } else {
+                    self.touch_due = expiry::touch_due(&self.config, expires_at, now);
+                }
                 Ok(())
             }
             Err(error) => {
@@ -284,7 +311,13 @@ impl Session {
                 Change::Delete => Ok(Lookup::Ready(None)),
             };
         }
+        if let Some(taken) = self.consumed.get(key) {
+            return Ok(Lookup::Ready(taken.clone()));
+        }
         let Lookup::Ready(record) = self.stored_record() else { return Ok(Lookup::NeedsLoad) };
+        if record.is_some_and(|record| record.entry(key, now_ms()).is_some_and(|entry| entry.flash)) {
+            return Ok(Lookup::NeedsConsume(vec![key.to_owned()]));
+        }
         // (A value can expire between the load and this read.)
         let now = now_ms();
         let Some((record, entry)) = record.and_then(|record| Some((record, record.entry(key, now)?))) else {
@@ -295,10 +328,13 @@ impl Session {
         Ok(Lookup::Ready(Some(value)))
     }
 
-    /// Whether `key` has a value, without converting it.
+    /// Whether `key` has a value, without converting it (nor taking a flash value).
     pub fn has(&self, key: &str) -> Lookup<bool> {
         if let Some(change) = self.changes.get(key) {
             return Lookup::Ready(matches!(change, Change::Set { .. }));
+        }
+        if let Some(taken) = self.consumed.get(key) {
+            return Lookup::Ready(taken.is_some());
         }
         let now = now_ms();
         self.stored_record().map(|record| record.is_some_and(|record| record.entry(key, now).is_some()))
@@ -309,8 +345,9 @@ impl Session {
         let Lookup::Ready(record) = self.stored_record() else { return Lookup::NeedsLoad };
         let now = now_ms();
         let stored_keys = record.into_iter().flat_map(|record| record.live_keys(now));
+        let taken_by_another = |key: &str| matches!(self.consumed.get(key), Some(None));
         let keys = stored_keys
-            .filter(|key| !self.changes.contains_key(*key))
+            .filter(|key| !self.changes.contains_key(*key) && !taken_by_another(key))
             .chain(self.changes.iter().filter(|(_, change)| matches!(change, Change::Set { .. })).map(|(key, _)| key.as_str()));
         Lookup::Ready(keys.map(str::to_owned).collect())
     }
@@ -320,13 +357,28 @@ impl Session {
     pub fn entries(&self) -> Result<Lookup<Vec<KeyValue>>> {
         let Lookup::Ready(keys) = self.keys() else { return Ok(Lookup::NeedsLoad) };
         let Lookup::Ready(record) = self.stored_record() else { return Ok(Lookup::NeedsLoad) };
+        let now = now_ms();
+        let untaken: Vec<String> = record
+            .into_iter()
+            .flat_map(|record| record.flash_keys(now))
+            .filter(|key| !self.changes.contains_key(*key) && !self.consumed.contains_key(*key))
+            .map(str::to_owned)
+            .collect();
+        if !untaken.is_empty() {
+            return Ok(Lookup::NeedsConsume(untaken));
+        }
         let mut budget = record.map_or_else(
             || self.config.limits.read_budget(0),
             |record| record.read_budget(&self.config.limits),
         );
-        let now = now_ms();
         let mut entries = Vec::with_capacity(keys.len());
         for key in keys {
+            if let Some(taken) = self.consumed.get(&key) {
+                if let Some(value) = taken {
+                    entries.push((key, value.clone()));
+                }
+                continue;
+            }
             let value = match self.changes.get(&key) {
                 Some(Change::Set { handoff, .. }) => self.handoff_as_v8(handoff)?,
                 Some(Change::Delete) => continue,
@@ -343,6 +395,15 @@ impl Session {
     /// Stores `handoff` (a value as `lib/handoff.js` hands it over) under `key`, to expire after
     /// `ttl` (or the configured default).
     pub fn set(&mut self, key: &str, handoff: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
+        self.put(key, handoff, ttl, false)
+    }
+
+    /// As [`Session::set`], for a value that the next request to read it takes, and no other.
+    pub fn flash(&mut self, key: &str, handoff: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
+        self.put(key, handoff, ttl, true)
+    }
+
+    fn put(&mut self, key: &str, handoff: Vec<u8>, ttl: Option<Duration>, flash: bool) -> Result<()> {
         check_key(key)?;
         let max_size = self.config.limits.max_size;
         if handoff.len() > max_size {
@@ -356,12 +417,14 @@ impl Session {
             self.origin = Origin::Fresh;
         }
         let expires = ttl.or(self.config.default_ttl).map(|ttl| now_ms() + ttl.as_millis() as f64);
-        self.changes.insert(key.to_owned(), Change::Set { handoff, expires });
+        self.consumed.shift_remove(key);
+        self.changes.insert(key.to_owned(), Change::Set { handoff, expires, flash });
         Ok(())
     }
 
     pub fn delete(&mut self, key: &str) -> Result<()> {
         check_key(key)?;
+        self.consumed.shift_remove(key);
         self.changes.insert(key.to_owned(), Change::Delete);
         Ok(())
     }
@@ -384,7 +447,9 @@ impl Session {
         }
         self.stored = Stored::Missing;
         self.changes.clear();
+        self.consumed.clear();
         self.cleared = true;
+        self.touch_due = false;
         self.origin = Origin::Fresh;
         self.cookie = CookieAction::Expire;
     }
@@ -414,7 +479,9 @@ impl Session {
         self.origin = Origin::Loaded;
         self.stored = Stored::NotLoaded;
         self.changes.clear();
+        self.consumed.clear();
         self.cleared = false;
+        self.touch_due = false;
         self.cookie = CookieAction::Send;
     }
 
@@ -424,16 +491,29 @@ impl Session {
             || !self.destroyed.is_empty()
             || self.regenerated_from.is_some()
             || self.cookie != CookieAction::None
+            || self.touch_due
     }
 
     /// The stored values this session sees: none after `destroy()` or for a new session.
     /// Takes out what a commit must do; the session keeps none of it until
     /// [`Session::finish_commit`] or [`Session::abort_commit`].
     pub fn plan_commit(&mut self) -> CommitPlan {
-        let changes = std::mem::take(&mut self.changes);
+        let mut changes = std::mem::take(&mut self.changes);
         let regenerated_from = self.regenerated_from.take();
+        let touch_due = std::mem::take(&mut self.touch_due);
+        if self.config.absolute_timeout.is_some() && !changes.is_empty() && self.lacks_creation_time() {
+            // The absolute timeout runs from now for a session that has no creation time yet (a
+            // new one, or one made before the option was set).
+            changes.insert(CREATED_KEY.to_owned(), Change::set_number(now_ms()));
+        }
         let write = match (&self.id, self.origin) {
-            (Some(_), _) if changes.is_empty() && regenerated_from.is_none() => None,
+            (Some(id), _) if changes.is_empty() && regenerated_from.is_none() => match (&self.stored, touch_due) {
+                (Stored::Found { record, parsed }, true) => {
+                    let lifetime = expiry::store_lifetime(&self.config, parsed.latest_expiry(), parsed.created(), now_ms());
+                    Some(WritePlan::Touch { id: id.clone(), record: record.clone(), lifetime })
+                }
+                _ => None,
+            },
             (Some(id), Origin::Fresh) => Some(WritePlan::Create { id: id.clone(), from: regenerated_from.clone() }),
             (Some(id), origin) => Some(WritePlan::Merge {
                 id: id.clone(),
@@ -476,6 +556,10 @@ impl Session {
         let mut send = self.cookie == CookieAction::Send;
         match outcome {
             commit::Outcome::Unchanged => {}
+            commit::Outcome::Touched => {
+                // Extended by a read: with `rolling`, the cookie's Max-Age is renewed with it.
+                send |= self.config.rolling && self.config.cookie.max_age.is_some();
+            }
             commit::Outcome::Written { id, record } => {
                 if self.id.as_ref() != Some(&id) || self.client_id.as_ref() != Some(&id) {
                     send = true;
@@ -503,7 +587,7 @@ impl Session {
         match (&self.id, send, expire) {
             (Some(id), true, _) => {
                 self.client_id = Some(id.clone());
-                vec![cookie.set_cookie(id.as_str())]
+                vec![cookie.set_cookie_for(id)]
             }
             (_, _, true) => {
                 self.client_id = None;
@@ -511,6 +595,21 @@ impl Session {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// Whether the session is known to have no creation time yet: a new one, or a stored one
+    /// that does not say. (A record this request has not read may well have one: it is not
+    /// stamped again, which would restart its absolute timeout.)
+    fn lacks_creation_time(&self) -> bool {
+        match &self.stored {
+            Stored::Found { parsed, .. } => parsed.created().is_none(),
+            Stored::NotLoaded | Stored::Missing => self.origin == Origin::Fresh || self.stored_is_missing(),
+            Stored::Written { .. } | Stored::Ended(_) => false,
+        }
+    }
+
+    fn stored_is_missing(&self) -> bool {
+        matches!(self.stored, Stored::Missing)
     }
 
     /// The stored record this session sees: none after `destroy()` or for a new session.
@@ -566,12 +665,16 @@ enum WritePlan {
     /// Store a new session `id`: the values of `from` (a regenerated session, its record as
     /// loaded) with the changes applied, then retire `from`.
     Create { id: SessionId, from: Option<(SessionId, Option<Vec<u8>>)> },
+    /// Nothing changed, but a read found the session half-way through its idle timeout: make the
+    /// store keep `record` (if it is still what is stored) for `lifetime` from now.
+    Touch { id: SessionId, record: Vec<u8>, lifetime: Duration },
 }
 
 impl<T> Lookup<T> {
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Lookup<U> {
         match self {
             Lookup::NeedsLoad => Lookup::NeedsLoad,
+            Lookup::NeedsConsume(keys) => Lookup::NeedsConsume(keys),
             Lookup::Ready(value) => Lookup::Ready(f(value)),
         }
     }
@@ -586,6 +689,12 @@ pub fn lock(session: &std::sync::Mutex<Session>) -> std::sync::MutexGuard<'_, Se
 fn check_key(key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(Error::key("a session key must be a non-empty string"));
+    }
+    if is_reserved(key) {
+        return Err(Error::key(format!(
+            "session keys starting with {:?} are napi-session's own",
+            crate::record::RESERVED_PREFIX
+        )));
     }
     Ok(())
 }

@@ -62,6 +62,7 @@ async fn get(session: &Mutex<Session>, key: &str) -> String {
         }
         Lookup::Ready(None) => "missing".into(),
         Lookup::NeedsLoad => panic!("still needs a load"),
+        Lookup::NeedsConsume(keys) => panic!("flash values to take first: {keys:?}"),
     }
 }
 
@@ -561,4 +562,188 @@ fn a_ttl_is_any_number_of_seconds_up_to_a_century() {
     for bad in [1e20, f64::INFINITY, f64::NAN, -1.0, f64::MAX] {
         assert_eq!(super::ttl_from_seconds(bad).unwrap_err().code, ErrorCode::Config, "{bad}");
     }
+}
+
+/// `get`, taking flash values first when the session says so.
+async fn get_taking_flash(session: &Mutex<Session>, key: &str) -> String {
+    loop {
+        let answer = session.lock().unwrap().get(key).unwrap();
+        match answer {
+            Lookup::NeedsLoad => load(session).await.unwrap(),
+            Lookup::NeedsConsume(keys) => super::update::consume(session, keys).await.unwrap(),
+            Lookup::Ready(Some(bytes)) => {
+                let (graph, root) = v8::read(&bytes).unwrap();
+                return devalue::stringify(&graph, root, devalue::LoneSurrogates::Raw).unwrap().to_string();
+            }
+            Lookup::Ready(None) => return "missing".into(),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flash_value_is_read_by_exactly_one_request() {
+    let f = Fixture::new();
+    let first = f.open("");
+    first.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+    first.lock().unwrap().flash("notice", value(r#"["saved"]"#), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+
+    // Eight requests read it at once (all loaded before any takes it): one gets it.
+    let readers: Vec<Arc<Mutex<Session>>> = (0..8).map(|_| Arc::new(f.open(&cookie))).collect();
+    for reader in &readers {
+        load(reader).await.unwrap();
+        assert_eq!(reader.lock().unwrap().has("notice"), Lookup::Ready(true));
+    }
+    let tasks: Vec<_> = readers
+        .iter()
+        .cloned()
+        .map(|reader| tokio::spawn(async move { get_taking_flash(&reader, "notice").await }))
+        .collect();
+    let mut got = Vec::new();
+    for task in tasks {
+        got.push(task.await.unwrap());
+    }
+    assert_eq!(got.iter().filter(|answer| *answer == r#"["saved"]"#).count(), 1, "{got:?}");
+    assert_eq!(got.iter().filter(|answer| *answer == "missing").count(), 7);
+    // The reader that took it reads it again within its request; the other values stay.
+    let winner = readers.iter().find(|r| matches!(r.lock().unwrap().has("notice"), Lookup::Ready(true))).unwrap();
+    assert_eq!(get_taking_flash(winner, "notice").await, r#"["saved"]"#);
+    let later = f.open(&cookie);
+    assert_eq!(get_taking_flash(&later, "notice").await, "missing");
+    assert_eq!(get_taking_flash(&later, "user").await, r#"["ada"]"#);
+    assert!(f.record(id_of(&cookie)).await.unwrap().contains(r#""flash":"#) == false, "gone from the store");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_loses_no_increment() {
+    let f = Fixture::new();
+    let first = f.open("");
+    first.lock().unwrap().set("n", value("[0]"), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+    let as_number = |bytes: &Option<Vec<u8>>| -> i64 {
+        let (graph, root) = v8::read(bytes.as_ref().unwrap()).unwrap();
+        devalue::stringify(&graph, root, devalue::LoneSurrogates::Raw).unwrap().to_string()[1..].trim_end_matches(']').parse().unwrap()
+    };
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let f_config = f.config.clone();
+            let cookie = cookie.clone();
+            tokio::spawn(async move {
+                let mut reruns = 0;
+                for _ in 0..25 {
+                    // One request per increment, as a browser's would be.
+                    let session = Mutex::new(Session::open(f_config.clone(), Some(&cookie)));
+                    load(&session).await.unwrap();
+                    let Lookup::Ready(mut base) = session.lock().unwrap().get("n").unwrap() else { panic!("loaded") };
+                    loop {
+                        let next = as_number(&base) + 1;
+                        let handoff = format!("[{next}]").into_bytes();
+                        match super::update::update(&session, "n", base.clone(), handoff, None).await.unwrap() {
+                            super::update::Updated::Done => break,
+                            super::update::Updated::Changed(now) => {
+                                reruns += 1;
+                                base = now;
+                            }
+                        }
+                    }
+                }
+                reruns
+            })
+        })
+        .collect();
+    let mut reruns = 0;
+    for task in tasks {
+        reruns += task.await.unwrap();
+    }
+    assert_eq!(get(&f.open(&cookie), "n").await, "[200]", "every increment counted ({reruns} re-runs)");
+}
+
+#[tokio::test]
+async fn reads_keep_a_session_alive_and_writes_nothing_until_half_its_idle_timeout() {
+    let f = Fixture::with(|config| config.lifetime = Duration::from_millis(1_000));
+    let first = f.open("");
+    first.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+    let id = SessionId::parse(id_of(&cookie)).unwrap();
+    let mut touches = 0;
+    // A read-only request every 300 ms for 2.4 s: the session outlives its 1 s idle timeout.
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let reader = f.open(&cookie);
+        assert_eq!(get(&reader, "user").await, r#"["ada"]"#, "signed out while active");
+        let dirty = reader.lock().unwrap().is_dirty();
+        if dirty {
+            touches += 1;
+            assert!(commit(&reader).await.unwrap().is_empty(), "no cookie without rolling");
+        }
+    }
+    assert!((3..=6).contains(&touches), "extended every other read or so, not on each: {touches}");
+    // Idle now: it expires.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(f.store.load(&id).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn with_rolling_an_extension_renews_the_cookie() {
+    let f = Fixture::with(|config| {
+        config.lifetime = Duration::from_millis(400);
+        config.rolling = true;
+        config.cookie.max_age = Some(3600);
+    });
+    let first = f.open("");
+    first.lock().unwrap().set("a", value("[1]"), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let reader = f.open(&cookie);
+    get(&reader, "a").await;
+    let renewed = commit(&reader).await.unwrap();
+    assert_eq!(renewed.len(), 1, "{renewed:?}");
+    assert!(renewed[0].contains("Max-Age=3600"), "{renewed:?}");
+}
+
+#[tokio::test]
+async fn an_absolute_timeout_ends_a_session_however_active() {
+    let f = Fixture::with(|config| {
+        config.lifetime = Duration::from_millis(600);
+        config.absolute_timeout = Some(Duration::from_millis(1_000));
+    });
+    let first = f.open("");
+    first.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+    let record = f.record(id_of(&cookie)).await.unwrap();
+    assert!(record.contains(r#""napi-session:created""#), "the creation time is kept: {record}");
+    let reader = f.open(&cookie);
+    assert_eq!(reader.lock().unwrap().keys(), Lookup::NeedsLoad);
+    load(&reader).await.unwrap();
+    assert_eq!(reader.lock().unwrap().keys(), Lookup::Ready(vec!["user".to_owned()]), "and hidden from keys()");
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let active = f.open(&cookie);
+        active.lock().unwrap().set("seen", value("[1]"), None).unwrap();
+        commit(&active).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The store dropped it at its absolute end: a write starts a new session.
+    let late = f.open(&cookie);
+    assert_eq!(get(&late, "user").await, "missing", "past its absolute timeout");
+    late.lock().unwrap().set("seen", value("[2]"), None).unwrap();
+    assert_ne!(cookie_pair(&commit(&late).await.unwrap()), cookie);
+
+    // A record the store still holds past it (written elsewhere, or a clock ahead) ends when read.
+    let id = SessionId::generate();
+    let old = format!(r#"[["Map",1,2,3,4],"user",{{"data":5,"expires":-1}},"napi-session:created",{{"data":6,"expires":-1}},"ada",{}]"#, crate::store::now_ms() - 5_000.0);
+    f.store.save(&id, old.as_bytes(), HOUR, Expected::Absent).await.unwrap();
+    let reader = f.open(&format!("sid={id}"));
+    assert_eq!(get(&reader, "user").await, "missing");
+    let cookies = commit(&reader).await.unwrap();
+    assert!(cookies[0].contains("Max-Age=0"), "{cookies:?}");
+    assert_eq!(f.store.load(&id).await.unwrap().as_deref(), Some(TOMBSTONE));
+}
+
+#[test]
+fn reserved_keys_are_refused() {
+    let f = Fixture::new();
+    let session = f.open("");
+    let error = session.lock().unwrap().set("napi-session:created", value("[1]"), None).unwrap_err();
+    assert_eq!(error.code, ErrorCode::Key);
 }

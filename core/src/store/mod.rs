@@ -41,6 +41,7 @@
 //! ```
 
 pub mod fs;
+pub mod kv;
 pub mod memory;
 pub mod redis;
 
@@ -122,6 +123,42 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Removes the record of session `id`; no error if there is none.
     async fn delete(&self, id: &SessionId) -> Result<()>;
+
+    /// As [`SessionStore::load`], with when the store will drop the record (epoch milliseconds),
+    /// where the store knows it; sessions use it to extend themselves when read ([`touch`]).
+    /// The default knows no expiry.
+    ///
+    /// [`touch`]: SessionStore::touch
+    async fn load_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, Option<f64>)>> {
+        Ok(self.load(id).await?.map(|record| (record, None)))
+    }
+
+    /// Makes the record of session `id` live `lifetime` from now, if it is still `current`;
+    /// `false` (nothing done) if it is not. The default writes the record again, compare-and-set;
+    /// stores that can, only extend its expiry.
+    async fn touch(&self, id: &SessionId, current: &[u8], lifetime: Duration) -> Result<bool> {
+        Ok(self.save(id, current, lifetime, Expected::Current(current)).await? == Saved::Done)
+    }
+
+    /// How long a session's load or commit needs at most on this store, by its own timeouts,
+    /// when the application sets no `timeout`; `None`: the session's default.
+    fn default_timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// What the store can tell of its own state (the in-process stores).
+    fn stats(&self) -> StoreStats {
+        StoreStats::default()
+    }
+}
+
+/// What a store tells of its own state, where it knows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Records held.
+    pub entries: Option<u64>,
+    /// Live records dropped to make room (each signs a user out).
+    pub evictions: Option<u64>,
 }
 
 /// Milliseconds since the Unix epoch, as JS `Date.now()`.
