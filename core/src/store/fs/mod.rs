@@ -122,9 +122,18 @@ impl SessionStore for FsStore {
     /// expired, or what has the session's name is not a regular file. Takes no lock: files are
     /// replaced whole by rename, so a read never sees a partial write.
     async fn load(&self, id: &SessionId) -> Result<Option<Vec<u8>>> {
+        Ok(self.load_with_expiry(id).await?.map(|(record, _)| record))
+    }
+
+    /// As `load`, with when the session expires if nothing writes it — after `lifetime` of
+    /// idleness (see [`Shared::expiry`]). A read that extends the session ([`SessionStore::touch`],
+    /// whose default is right here) writes the record again, which renews the file's modification
+    /// time.
+    async fn load_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, Option<f64>)>> {
         let shared = self.shared.clone();
         let id = id.clone();
-        run_blocking(move || shared.read_live(&id)).await
+        let loaded = run_blocking(move || shared.read_live_with_expiry(&id)).await?;
+        Ok(loaded.map(|(record, expires_at)| (record, Some(expires_at))))
     }
 
     async fn save(&self, id: &SessionId, record: &[u8], _lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
@@ -197,6 +206,12 @@ impl Shared {
 
     /// The record, unless there is none, it has expired, or it is not a regular file.
     fn read_live(&self, id: &SessionId) -> Result<Option<Vec<u8>>> {
+        Ok(self.read_live_with_expiry(id)?.map(|(record, _)| record))
+    }
+
+    /// The record and when it expires ([`Shared::expiry`]), unless there is none, it has expired,
+    /// or it is not a regular file.
+    fn read_live_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, f64)>> {
         let read = || -> std::io::Result<Option<(Vec<u8>, fs::Metadata)>> {
             let Some((file, metadata)) = files::open_regular(&self.path_of(id))? else { return Ok(None) };
             let record = files::read_at_most(file, &metadata, self.options.max_record_size)?;
@@ -206,21 +221,30 @@ impl Shared {
             return Ok(None);
         };
         let modified = metadata.modified().map_err(|e| self.io_error("read", SESSION_FILE, e))?;
-        Ok((!self.has_expired(&record, modified)).then_some(record))
+        let expires_at = self.expiry(&record, modified);
+        Ok((expires_at > now_ms()).then_some((record, expires_at)))
+    }
+
+    /// When a record written at `modified` expires (epoch milliseconds): `lifetime` after that
+    /// write — or, once that has passed, when its longest-lived value does (a tombstone: its own
+    /// lifetime after it). While the write is recent, a value with a longer `ttl` is not looked
+    /// for (that would parse every record read): the answer is then when the session has been
+    /// idle for its lifetime, which is what a read that extends the session needs to know.
+    fn expiry(&self, record: &[u8], modified: SystemTime) -> f64 {
+        let written = modified.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0);
+        if super::is_tombstone(record) {
+            return written + super::tombstone_lifetime(record).as_millis() as f64;
+        }
+        let idle_until = written + self.options.lifetime.as_millis() as f64;
+        if idle_until > now_ms() {
+            return idle_until;
+        }
+        // (A record that does not parse, or was cut at the size limit, has no value to keep it.)
+        latest_expiry(record, &self.limits).map_or(idle_until, |latest| latest.max(idle_until))
     }
 
     fn has_expired(&self, record: &[u8], modified: SystemTime) -> bool {
-        let written = modified.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0);
-        let now = now_ms();
-        if super::is_tombstone(record) {
-            return written + super::tombstone_lifetime(record).as_millis() as f64 <= now;
-        }
-        if written + self.options.lifetime.as_millis() as f64 > now {
-            return false;
-        }
-        // Idle for longer than the lifetime: still alive only if a value was set with a longer ttl.
-        // (A record that does not parse, or was cut at the size limit, has no such value.)
-        latest_expiry(record, &self.limits).is_none_or(|expires| expires <= now)
+        self.expiry(record, modified) <= now_ms()
     }
 
     /// The lock of session `id`, waited for within `budget`.

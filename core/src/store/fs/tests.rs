@@ -111,6 +111,43 @@ async fn idle_sessions_and_tombstones_expire_and_are_swept() {
     assert!(dir.path().join("s").join(tomb.as_str()).exists());
 }
 
+/// A read learns when the session expires if nobody writes it; a touch (the trait's default,
+/// compare-and-set of the same record) renews it — only the record expected, and never makes one.
+#[tokio::test]
+async fn reads_know_the_expiry_and_a_touch_renews_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = dir.path().join("sessions");
+    let store = without_background_sweeps(store(&dir));
+    let id = SessionId::generate();
+    store.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap();
+    // Last written 40 minutes ago: 20 minutes left of its hour.
+    let forty_minutes_ago = SystemTime::now() - Duration::from_secs(40 * 60);
+    File::options().write(true).open(base.join(id.as_str())).unwrap().set_modified(forty_minutes_ago).unwrap();
+    let (record, expires_at) = store.load_with_expiry(&id).await.unwrap().unwrap();
+    assert_eq!(record, b"[1]");
+    let left = expires_at.unwrap() - now_ms();
+    assert!((19.0 * 60e3..=20.0 * 60e3).contains(&left), "{left} ms left");
+
+    assert!(!store.touch(&id, b"[0]", HOUR).await.unwrap(), "not the record expected");
+    assert!(store.touch(&id, b"[1]", HOUR).await.unwrap());
+    let (_, expires_at) = store.load_with_expiry(&id).await.unwrap().unwrap();
+    let left = expires_at.unwrap() - now_ms();
+    assert!((59.0 * 60e3..=60.0 * 60e3).contains(&left), "renewed: {left} ms left");
+
+    let absent = SessionId::generate();
+    assert!(!store.touch(&absent, b"[1]", HOUR).await.unwrap());
+    assert_eq!(store.load(&absent).await.unwrap(), None, "a touch makes no record");
+
+    // Past its idle lifetime, a value with a later expiry keeps it, and says until when.
+    let later = now_ms() + 2.0 * 3600e3;
+    let record = format!(r#"[["Map",1,2],"k",{{"data":3,"expires":4}},1,{later}]"#);
+    store.save(&id, record.as_bytes(), HOUR, Expected::Any).await.unwrap();
+    let two_hours_ago = SystemTime::now() - 2 * HOUR;
+    File::options().write(true).open(base.join(id.as_str())).unwrap().set_modified(two_hours_ago).unwrap();
+    let (_, expires_at) = store.load_with_expiry(&id).await.unwrap().unwrap();
+    assert_eq!(expires_at, Some(later));
+}
+
 #[cfg(unix)]
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt;
