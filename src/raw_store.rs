@@ -33,7 +33,8 @@ impl NativeStore {
             }
             let lifetime = Duration::from_secs_f64(lifetime);
             let timeout = session_core::session::DEFAULT_TIMEOUT;
-            Ok(Self { store: store(driver, lifetime, timeout).into_js()?, lifetime, timeout })
+            let max_record_size = session_core::limits::DEFAULT_MAX_SIZE;
+            Ok(Self { store: store(driver, lifetime, timeout, max_record_size).into_js()?, lifetime, timeout })
         })
     }
 
