@@ -81,15 +81,26 @@ async function runMode({ mode, options, stacks, node, redis, generator, failed, 
   }
 }
 
-async function main() {
-  const options = parseArgs(process.argv.slice(2));
-  if (options.help) return process.stdout.write(HELP);
-  const stacks = selectStacks(options.stacks);
-  const modes = selectModes(options);
-  if (!readdirSync(root).some((name) => /^napi-session\..*\.node$/.test(name))) {
-    throw new Error('The addon is not built: run `npm run build` first.');
+/** What the command line asks for; a mistake in it ends the run with its message alone. */
+function configure() {
+  try {
+    const options = parseArgs(process.argv.slice(2));
+    if (options.help) return { help: true };
+    const stacks = selectStacks(options.stacks);
+    const modes = selectModes(options);
+    if (!readdirSync(root).some((name) => /^napi-session\..*\.node$/.test(name))) {
+      throw new Error('The addon is not built: run `npm run build` first.');
+    }
+    return { options, stacks, modes, node: resolveNode(options.node) };
+  } catch (error) {
+    log(error.message);
+    process.exit(2);
   }
-  const node = resolveNode(options.node);
+}
+
+async function main() {
+  const { help, options, stacks, modes, node } = configure();
+  if (help) return process.stdout.write(HELP);
   const env = {
     node: process.version,
     serverNode: node,
