@@ -31,7 +31,7 @@ import { BenchRedis } from './lib/redis.mjs';
 import { report } from './lib/report.mjs';
 import { createPools, estimateSeconds, measureRounds, startServers, stopServers, storedSize } from './lib/run.mjs';
 import { selectStacks } from './lib/stacks.mjs';
-import { spread, summarize } from './lib/stats.mjs';
+import { summarize, summarizeNoise } from './lib/stats.mjs';
 import { chart } from './lib/svg.mjs';
 import { jsThreadCpuSource } from './lib/thread-cpu.mjs';
 
@@ -61,12 +61,7 @@ async function runMode({ mode, options, stacks, node, redis, generator, failed, 
       const size = await storedSize(server, redis);
       if (size) stored.push({ key: server.stack.key, label: server.stack.label, ...size });
     }
-    const all = Object.values(results).flat();
-    const noise = {
-      otherCores: spread(all.map((r) => r.otherCores)),
-      generatorCpuPerRequest: spread(all.map((r) => r.generatorCpuPerRequest)),
-      overlapRate: spread(stacks.filter((s) => s.family !== 'bare').flatMap((s) => results[s.key]?.map((r) => r.overlapRate) ?? [])),
-    };
+    const noise = summarizeNoise(stacks, results);
     let checks = null;
     if (withChecks) {
       log('  correctness checks…');

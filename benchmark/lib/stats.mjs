@@ -83,3 +83,16 @@ export function summarize(stacks, results) {
     }));
   return { summary, ratios };
 }
+
+/**
+ * What the measurements of one mode say about the conditions: cores other processes kept busy,
+ * the load generator's CPU per request, and how often a request overlapped another of its session.
+ */
+export function summarizeNoise(stacks, results) {
+  const all = Object.values(results).flat();
+  return {
+    otherCores: spread(all.map((r) => r.otherCores)),
+    generatorCpuPerRequest: spread(all.map((r) => r.generatorCpuPerRequest)),
+    overlapRate: spread(stacks.filter((s) => s.family !== 'bare').flatMap((s) => results[s.key]?.map((r) => r.overlapRate) ?? [])),
+  };
+}

@@ -91,8 +91,9 @@ export function chart(run) {
         out.push(`<path d="M${lo.toFixed(1)} ${mid} H${hi.toFixed(1)} M${lo.toFixed(1)} ${mid - 5} v10 M${hi.toFixed(1)} ${mid - 5} v10" class="whisker"/>`);
       }
       const ofAstro = s.rpsOfAstro && Number.isFinite(s.rpsOfAstro.median) ? ` · ${s.rpsOfAstro.median.toFixed(2)}× Astro` : '';
+      const failing = s.failureRate.median > 0 ? ` · ${(s.failureRate.median * 100).toFixed(1)}% not 200` : '';
       const valueX = Math.min(Math.max(end, x(s.rps.max)), LABEL_WIDTH + BAR_AREA) + 8;
-      out.push(`<text x="${valueX.toFixed(1)}" y="${mid + 4}" class="value">${fmt(s.rps.median)} req/s${escape(ofAstro)}</text>`);
+      out.push(`<text x="${valueX.toFixed(1)}" y="${mid + 4}" class="value">${fmt(s.rps.median)} req/s${escape(ofAstro + failing)}</text>`);
       y += ROW;
     }
   }

@@ -6,7 +6,8 @@
 // Linux: /proc/self/task/<pid>/schedstat, whose first field is the nanoseconds the thread has run
 // (the main thread's id is the process id); the same source on every Node version, so a run on
 // Node 20 and one on Node 26 (`--node`) measure alike. Elsewhere: `process.threadCpuUsage()`
-// (getrusage of the calling thread) where Node has it (≥ 23.9); otherwise nothing (NaN).
+// (getrusage of the calling thread) where Node has it (23.9 on, and recent 22.x releases);
+// otherwise nothing (NaN).
 
 import { readFileSync } from 'node:fs';
 
