@@ -72,6 +72,8 @@ describe('npm run bench', () => {
         if (key !== 'bare') assert.ok(s.fractionOfBare.median > 0);
       }
       assert.ok(mode.summary['ours-redis'].redisCpuPerRequest.median > 0, 'Redis CPU measured');
+      // At least a read and a write per request.
+      assert.ok(mode.summary['ours-redis'].redisCommandsPerRequest.median >= 2, 'Redis commands counted');
       assert.equal(mode.summary['ours-memory'].redisCpuPerRequest.median, null, 'no Redis CPU without Redis (NaN in JSON)');
       const labels = mode.ratios.map((r) => `${r.ours}/${r.other}`);
       assert.deepEqual(labels, ['ours-memory/astro-memory', 'ours-memory/express-memory']);

@@ -29,11 +29,15 @@ export class BenchRedis {
     return this.#server.url;
   }
 
-  /** CPU time the server has used so far (all its threads, user + system), in µs. */
-  async cpuMicros() {
-    const info = await this.#client.info('cpu');
+  /**
+   * What the server has done so far: `cpuMicros`, its CPU time (all its threads, user + system,
+   * in µs), and `commands`, the commands it ran (`total_commands_processed`: a script's own calls
+   * count, each; the INFO command reading this counts one).
+   */
+  async usage() {
+    const info = await this.#client.info('all');
     const field = (name) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1]);
-    return (field('used_cpu_sys') + field('used_cpu_user')) * 1e6;
+    return { cpuMicros: (field('used_cpu_sys') + field('used_cpu_user')) * 1e6, commands: field('total_commands_processed') };
   }
 
   /** Empties it (between the modes, so each starts as fresh as the other stores). */

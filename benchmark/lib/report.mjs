@@ -32,6 +32,7 @@ const STACK_COLUMNS = [
   ['server CPU µs/req', 'r', (s) => fmt(s.serverCpuPerRequest.median)],
   ['JS thread µs/req', 'r', (s) => fmt(s.jsThreadCpuPerRequest.median)],
   ['Redis CPU µs/req', 'r', (s) => fmt(s.redisCpuPerRequest.median)],
+  ['Redis cmds/req', 'r', (s) => fmt(s.redisCommandsPerRequest.median, 2)],
   ['server cores', 'r', (s) => fmt(s.serverCores.median, 2)],
   ['of bare', 'r', (s) => (s.fractionOfBare ? pct(s.fractionOfBare.median) : '–')],
   ['session cost µs/req', 'r', (s) => (s.costPerRequest ? fmtSpread(s.costPerRequest) : '–')],

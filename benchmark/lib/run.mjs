@@ -88,7 +88,7 @@ export async function createPools({ mode, servers, generator, failed, failKey })
  */
 async function measureOnce({ mode, options, server, pool, generator, redis }) {
   const machineBefore = machineCpu();
-  const redisBefore = server.stack.needs === 'redis' ? await redis.cpuMicros() : NaN;
+  const redisBefore = server.stack.needs === 'redis' ? await redis.usage() : null;
   const before = await server.child.call({ type: 'cpu' });
   const result = await generator.call({
     type: 'run',
@@ -100,14 +100,17 @@ async function measureOnce({ mode, options, server, pool, generator, redis }) {
     pick: mode.pick,
   });
   const after = await server.child.call({ type: 'cpu' });
-  const redisAfter = server.stack.needs === 'redis' ? await redis.cpuMicros() : NaN;
+  const redisAfter = server.stack.needs === 'redis' ? await redis.usage() : null;
   const machineAfter = machineCpu();
 
   const serverCpu = after.micros - before.micros;
-  const redisCpu = redisAfter - redisBefore;
+  const redisCpu = redisBefore ? redisAfter.cpuMicros - redisBefore.cpuMicros : NaN;
+  // Less the INFO that read `redisAfter`.
+  const redisCommands = redisBefore ? redisAfter.commands - redisBefore.commands - 1 : NaN;
   result.serverCpuPerRequest = serverCpu / result.total;
   result.jsThreadCpuPerRequest = (after.jsThreadMicros - before.jsThreadMicros) / result.total;
   result.redisCpuPerRequest = redisCpu / result.total;
+  result.redisCommandsPerRequest = redisCommands / result.total;
   // Cores busy on average during the run: the server's, the generator's, Redis's, everyone's.
   result.serverCores = serverCpu / 1e6 / result.elapsed;
   result.generatorCores = (result.generatorCpuPerRequest * result.total) / 1e6 / result.elapsed;

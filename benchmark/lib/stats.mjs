@@ -31,6 +31,7 @@ export const FIGURES = [
   'serverCpuPerRequest',
   'jsThreadCpuPerRequest',
   'redisCpuPerRequest',
+  'redisCommandsPerRequest',
   'serverCores',
   'generatorCpuPerRequest',
   'otherCores',
