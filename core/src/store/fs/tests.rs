@@ -70,7 +70,7 @@ async fn one_file_per_session_written_atomically() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(names.len(), 2, "the session file and the lock directory, no temporary file: {names:?}");
-    assert!(names.contains(&LOCK_DIR.to_string()) && names.contains(&id.to_string()));
+    assert!(names.contains(&LOCK_DIR.to_string()) && names.contains(&id.as_str().to_owned()));
     store.delete(&id).await.unwrap();
     assert!(!dir.path().join("sessions").join(id.as_str()).exists());
 }
@@ -540,7 +540,7 @@ fn a_lock_held_by_another_process_is_waited_for_until_the_timeout() {
                 "store::fs::tests::a_lock_held_by_another_process_is_waited_for_until_the_timeout",
                 "--nocapture",
             ])
-            .env(HOLDER, format!("{}\n{id}\n{kind:?}", base.display()))
+            .env(HOLDER, format!("{}\n{}\n{kind:?}", base.display(), id.as_str()))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
