@@ -40,11 +40,10 @@ async fn fs_store() {
             lock_timeout: Duration::from_secs(5),
             max_record_size: session_core::limits::DEFAULT_MAX_SIZE,
         };
-        // (Its records expire by the file's age, not by the lifetime given to each write: see fs.)
         let store = Arc::new(FsStore::with_locks(options, kind));
         store_checks::compare_and_set(store.as_ref()).await;
-        // Not touch_extends_only_the_expected_record: it counts on the lifetime given to each
-        // write, which the fs store does not keep (its touch is tested in store/fs/tests.rs).
+        store_checks::records_expire(store.as_ref()).await;
+        store_checks::touch_extends_only_the_expected_record(store.as_ref()).await;
         store_checks::concurrent_compare_and_set_loses_nothing(store).await;
     }
 }

@@ -10,12 +10,14 @@
 //!   session gave up ([`locks`]).
 //! - Files are private (0600, directories 0700), only regular files are read, and never more than
 //!   the largest record the session layer accepts, plus one byte ([`files`]).
-//! - Expiry follows the file's modification time (the last write): a session expires `lifetime`
-//!   after it, unless one of its values was set with a longer `ttl`. A tombstone (empty file)
-//!   expires [`TOMBSTONE_LIFETIME`](super::TOMBSTONE_LIFETIME) after it. Expired files read as
-//!   absent and are swept, at most once per `sweep_interval`, by a background pass that store
-//!   activity starts; the sweep never waits for a lock and never holds one for more than a check
-//!   and an unlink.
+//! - Expiry follows the file's modification time: a file expires the store's `lifetime` (the idle
+//!   timeout) after it. A write of a record meant to live longer or shorter (a session kept for a
+//!   long-lived value, a tombstone) sets the time that far ahead or back, so every record lives
+//!   exactly the lifetime it was written with; a file written by Astro (its time is its write)
+//!   lives `lifetime` after its write. Extending a session ([`SessionStore::touch`]) only moves the
+//!   time: no rewrite. Expired files read as absent and are swept, at most once per
+//!   `sweep_interval`, by a background pass that store activity starts; the sweep never waits for
+//!   a lock and never holds one for more than a check and an unlink.
 //! - Only ids that passed [`SessionId::parse`] become file names, so no path ever comes from a
 //!   client; and no message names a session's file, because its name is a credential: messages
 //!   say `<base>/<session file>`.
@@ -35,8 +37,6 @@ use async_trait::async_trait;
 use self::locks::{Budget, Held, SessionLocks, Wait, LOCK_DIR};
 use super::{now_ms, Expected, Saved, SessionStore};
 use crate::id::SessionId;
-use crate::limits::Limits;
-use crate::record::latest_expiry;
 use crate::{Error, Result};
 
 /// A temporary file this old was left by a process that died mid-write.
@@ -68,8 +68,6 @@ struct Shared {
     /// Milliseconds since the epoch of the last sweep start (0: never).
     last_sweep: AtomicU64,
     locks: SessionLocks,
-    /// For reading records' expiry dates: as the session layer reads them.
-    limits: Limits,
 }
 
 impl FsStore {
@@ -82,7 +80,6 @@ impl FsStore {
         let shared = Shared {
             last_sweep: AtomicU64::new(0),
             locks: SessionLocks::of_kind(options.base.join(LOCK_DIR), kind),
-            limits: Limits { max_size: options.max_record_size, ..Limits::default() },
             options,
         };
         Self { shared: Arc::new(shared) }
@@ -125,10 +122,7 @@ impl SessionStore for FsStore {
         Ok(self.load_with_expiry(id).await?.map(|(record, _)| record))
     }
 
-    /// As `load`, with when the session expires if nothing writes it — after `lifetime` of
-    /// idleness (see [`Shared::expiry`]). A read that extends the session ([`SessionStore::touch`],
-    /// whose default is right here) writes the record again, which renews the file's modification
-    /// time.
+    /// As `load`, with when the record expires ([`Shared::expiry`]).
     async fn load_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, Option<f64>)>> {
         let shared = self.shared.clone();
         let id = id.clone();
@@ -136,9 +130,7 @@ impl SessionStore for FsStore {
         Ok(loaded.map(|(record, expires_at)| (record, Some(expires_at))))
     }
 
-    async fn save(&self, id: &SessionId, record: &[u8], _lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
-        // The lifetime is not stored: it follows from the file's modification time and the
-        // record's own expiry dates (see the module doc), which every reader can check.
+    async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
         let shared = self.shared.clone();
         let id = id.clone();
         let record = record.to_vec();
@@ -153,12 +145,34 @@ impl SessionStore for FsStore {
             if !expected.as_expected().matches(current.as_deref()) {
                 return Ok(Saved::Conflict(current));
             }
-            shared.write_atomically(&id, &record, budget)?;
+            shared.write_atomically(&id, &record, lifetime, budget)?;
             Ok(Saved::Done)
         })
         .await?;
         self.maybe_sweep();
         Ok(saved)
+    }
+
+    /// Moves the file's time, under the session's lock, if the record is still `current`: the
+    /// record is not written again.
+    async fn touch(&self, id: &SessionId, current: &[u8], lifetime: Duration) -> Result<bool> {
+        let shared = self.shared.clone();
+        let id = id.clone();
+        let current = current.to_vec();
+        run_within(self.shared.options.lock_timeout, move |budget| {
+            let _lock = shared.lock(&id, budget)?;
+            let extend = || -> std::io::Result<bool> {
+                let Some((file, metadata)) = files::open_regular(&shared.path_of(&id))? else { return Ok(false) };
+                let record = files::read_at_most(file.try_clone()?, &metadata, shared.options.max_record_size)?;
+                if record != current || shared.expiry(metadata.modified()?) <= now_ms() {
+                    return Ok(false);
+                }
+                file.set_modified(shared.file_time_for(lifetime))?;
+                Ok(true)
+            };
+            extend().map_err(|e| shared.io_error("extend", SESSION_FILE, e))
+        })
+        .await
     }
 
     async fn delete(&self, id: &SessionId) -> Result<()> {
@@ -221,30 +235,34 @@ impl Shared {
             return Ok(None);
         };
         let modified = metadata.modified().map_err(|e| self.io_error("read", SESSION_FILE, e))?;
-        let expires_at = self.expiry(&record, modified);
+        let expires_at = self.expiry(modified);
         Ok((expires_at > now_ms()).then_some((record, expires_at)))
     }
 
-    /// When a record written at `modified` expires (epoch milliseconds): `lifetime` after that
-    /// write — or, once that has passed, when its longest-lived value does (a tombstone: its own
-    /// lifetime after it). While the write is recent, a value with a longer `ttl` is not looked
-    /// for (that would parse every record read): the answer is then when the session has been
-    /// idle for its lifetime, which is what a read that extends the session needs to know.
-    fn expiry(&self, record: &[u8], modified: SystemTime) -> f64 {
-        let written = modified.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0);
-        if super::is_tombstone(record) {
-            return written + super::tombstone_lifetime(record).as_millis() as f64;
-        }
-        let idle_until = written + self.options.lifetime.as_millis() as f64;
-        if idle_until > now_ms() {
-            return idle_until;
-        }
-        // (A record that does not parse, or was cut at the size limit, has no value to keep it.)
-        latest_expiry(record, &self.limits).map_or(idle_until, |latest| latest.max(idle_until))
+    /// When a file whose modification time is `modified` expires (epoch milliseconds): the store's
+    /// lifetime after that time (see the module doc).
+    fn expiry(&self, modified: SystemTime) -> f64 {
+        let time = match modified.duration_since(UNIX_EPOCH) {
+            Ok(after) => after.as_millis() as f64,
+            Err(before) => -(before.duration().as_millis() as f64),
+        };
+        time + self.options.lifetime.as_millis() as f64
     }
 
-    fn has_expired(&self, record: &[u8], modified: SystemTime) -> bool {
-        self.expiry(record, modified) <= now_ms()
+    /// The modification time that makes a file written (or touched) now expire `lifetime` from
+    /// now: now, moved by how much `lifetime` differs from the store's lifetime.
+    fn file_time_for(&self, lifetime: Duration) -> SystemTime {
+        let now = SystemTime::now();
+        let idle = self.options.lifetime;
+        if lifetime >= idle {
+            now.checked_add(lifetime - idle).unwrap_or(now)
+        } else {
+            now.checked_sub(idle - lifetime).unwrap_or(UNIX_EPOCH)
+        }
+    }
+
+    fn has_expired(&self, modified: SystemTime) -> bool {
+        self.expiry(modified) <= now_ms()
     }
 
     /// The lock of session `id`, waited for within `budget`.
@@ -270,9 +288,9 @@ impl Shared {
         ))
     }
 
-    /// Writes `record` as the session file of `id`, atomically — unless the session gave up
-    /// meanwhile: a write it no longer waits for could land long after it answered.
-    fn write_atomically(&self, id: &SessionId, record: &[u8], budget: &Budget) -> Result<()> {
+    /// Writes `record` as the session file of `id`, atomically, to live `lifetime` — unless the
+    /// session gave up meanwhile: a write it no longer waits for could land long after it answered.
+    fn write_atomically(&self, id: &SessionId, record: &[u8], lifetime: Duration, budget: &Budget) -> Result<()> {
         let base = &self.options.base;
         let create = || files::create_temp(base, random_u64());
         let created = create().or_else(|error| {
@@ -284,7 +302,10 @@ impl Shared {
             create()
         });
         let (mut file, temp) = created.map_err(|e| self.io_error("create", TEMP_FILE, e))?;
-        let written = file.write_all(record).map_err(|e| self.io_error("write", TEMP_FILE, e));
+        let written = file
+            .write_all(record)
+            .and_then(|()| file.set_modified(self.file_time_for(lifetime)))
+            .map_err(|e| self.io_error("write", TEMP_FILE, e));
         drop(file);
         let renamed = written.and_then(|()| {
             if budget.given_up() {
@@ -329,13 +350,13 @@ impl Shared {
     }
 
     /// Deletes the session file of `id` if it has expired and nobody holds its lock. It is judged
-    /// without the lock (reading and parsing can take a while); under the lock, which is only
-    /// tried, it is deleted if it is still the very file that was judged.
+    /// without the lock; under the lock, which is only tried, it is deleted if it is still the
+    /// very file that was judged.
     fn remove_if_expired(&self, id: &SessionId) -> std::io::Result<bool> {
         let path = self.path_of(id);
         let Some((file, metadata)) = files::open_regular(&path)? else { return Ok(false) };
-        let record = files::read_at_most(file, &metadata, self.options.max_record_size)?;
-        if !self.has_expired(&record, metadata.modified()?) {
+        drop(file);
+        if !self.has_expired(metadata.modified()?) {
             return Ok(false);
         }
         let Some(_lock) = self.locks.acquire(id, Wait::No)? else { return Ok(false) };

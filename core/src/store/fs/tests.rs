@@ -70,7 +70,7 @@ async fn one_file_per_session_written_atomically() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(names.len(), 2, "the session file and the lock directory, no temporary file: {names:?}");
-    assert!(names.contains(&LOCK_DIR.to_string()) && names.contains(&id.to_string()));
+    assert!(names.contains(&LOCK_DIR.to_string()) && names.contains(&id.as_str().to_owned()));
     store.delete(&id).await.unwrap();
     assert!(!dir.path().join("sessions").join(id.as_str()).exists());
 }
@@ -89,10 +89,11 @@ async fn a_directory_removed_under_the_store_is_made_again() {
 #[tokio::test]
 async fn idle_sessions_and_tombstones_expire_and_are_swept() {
     let dir = tempfile::tempdir().unwrap();
-    let store = FsStore::new(FsOptions { lifetime: Duration::from_millis(50), ..options(dir.path().join("s")) });
+    let idle_timeout = Duration::from_millis(50);
+    let store = FsStore::new(FsOptions { lifetime: idle_timeout, ..options(dir.path().join("s")) });
     let (live, idle, tomb) = (SessionId::generate(), SessionId::generate(), SessionId::generate());
-    store.save(&idle, b"[[\"Map\"]]", HOUR, Expected::Any).await.unwrap();
-    store.save(&tomb, TOMBSTONE, HOUR, Expected::Any).await.unwrap();
+    store.save(&idle, b"[[\"Map\"]]", idle_timeout, Expected::Any).await.unwrap();
+    store.save(&tomb, TOMBSTONE, crate::store::TOMBSTONE_LIFETIME, Expected::Any).await.unwrap();
     // A stale temporary file as this version names them, and as earlier ones did.
     let temps =
         [dir.path().join("s").join(".00000000000000ab.tmp"), dir.path().join("s").join(format!(".{live}.00.tmp"))];
@@ -111,8 +112,8 @@ async fn idle_sessions_and_tombstones_expire_and_are_swept() {
     assert!(dir.path().join("s").join(tomb.as_str()).exists());
 }
 
-/// A read learns when the session expires if nobody writes it; a touch (the trait's default,
-/// compare-and-set of the same record) renews it — only the record expected, and never makes one.
+/// A read learns when the session expires if nobody writes it; a touch (moving the file's time,
+/// under the lock) renews it — only the record expected, and never makes one.
 #[tokio::test]
 async fn reads_know_the_expiry_and_a_touch_renews_it() {
     let dir = tempfile::tempdir().unwrap();
@@ -138,14 +139,20 @@ async fn reads_know_the_expiry_and_a_touch_renews_it() {
     assert!(!store.touch(&absent, b"[1]", HOUR).await.unwrap());
     assert_eq!(store.load(&absent).await.unwrap(), None, "a touch makes no record");
 
-    // Past its idle lifetime, a value with a later expiry keeps it, and says until when.
-    let later = now_ms() + 2.0 * 3600e3;
-    let record = format!(r#"[["Map",1,2],"k",{{"data":3,"expires":4}},1,{later}]"#);
-    store.save(&id, record.as_bytes(), HOUR, Expected::Any).await.unwrap();
-    let two_hours_ago = SystemTime::now() - 2 * HOUR;
-    File::options().write(true).open(base.join(id.as_str())).unwrap().set_modified(two_hours_ago).unwrap();
+    // A record written to live longer than the idle timeout (a value with a later expiry keeps its
+    // session) lives exactly that long, and the read says so; so does a touch that extends it so.
+    store.save(&id, b"[2]", 2 * HOUR, Expected::Any).await.unwrap();
     let (_, expires_at) = store.load_with_expiry(&id).await.unwrap().unwrap();
-    assert_eq!(expires_at, Some(later));
+    let left = expires_at.unwrap() - now_ms();
+    assert!((119.0 * 60e3..=120.0 * 60e3).contains(&left), "{left} ms left");
+    assert!(store.touch(&id, b"[2]", 3 * HOUR).await.unwrap());
+    let left = store.load_with_expiry(&id).await.unwrap().unwrap().1.unwrap() - now_ms();
+    assert!((179.0 * 60e3..=180.0 * 60e3).contains(&left), "{left} ms left");
+    // And one written to live shorter (a tombstone) lives that long.
+    store.save(&id, TOMBSTONE, Duration::from_millis(100), Expected::Any).await.unwrap();
+    assert!(store.load(&id).await.unwrap().is_some());
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert_eq!(store.load(&id).await.unwrap(), None);
 }
 
 #[cfg(unix)]
@@ -395,7 +402,7 @@ async fn the_sweep_never_waits_for_a_lock() {
         let store = FsStore::with_locks(FsOptions { lifetime: Duration::ZERO, ..options(base.clone()) }, kind);
         let store = without_background_sweeps(store);
         let id = SessionId::generate();
-        store.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap();
+        store.save(&id, b"[1]", Duration::ZERO, Expected::Absent).await.unwrap();
         let holder = foreign_locks(&base, kind);
         let held = hold(&holder, &id);
         assert_eq!(promptly("the sweep", store.sweep()).await.unwrap(), 0, "{kind:?}: a locked session is passed over");
@@ -540,7 +547,7 @@ fn a_lock_held_by_another_process_is_waited_for_until_the_timeout() {
                 "store::fs::tests::a_lock_held_by_another_process_is_waited_for_until_the_timeout",
                 "--nocapture",
             ])
-            .env(HOLDER, format!("{}\n{id}\n{kind:?}", base.display()))
+            .env(HOLDER, format!("{}\n{}\n{kind:?}", base.display(), id.as_str()))
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .spawn()
