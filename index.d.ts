@@ -137,13 +137,26 @@ export interface SessionsOptions {
   /** The cookie's name, or its options. HttpOnly is always set. */
   cookie?: string | CookieOptions;
   /**
-   * Seconds: the default lifetime of every value, and of the stored session after its last write.
-   * Without it values do not expire on their own, and a stored session lives 24 hours after its
-   * last write.
+   * Seconds: the default lifetime of every value (from when it is set, however the session is
+   * used), and the idle timeout when `idleTimeout` is not given. Without it values do not expire
+   * on their own.
    */
   ttl?: number;
-  /** Seconds a stored session lives after its last write; default `ttl`, or 24 hours. */
+  /**
+   * Seconds a session lives after it was last used: writes renew it, and so do reads once half of
+   * it has passed. Default `ttl`, or 24 hours.
+   */
   idleTimeout?: number;
+  /** Seconds a session lives after it was created, however active. Default: no limit. */
+  absoluteTimeout?: number;
+  /** With a cookie `maxAge`: send the cookie again (renewing it) whenever a read renews the session. */
+  rolling?: boolean;
+  /**
+   * Sign the session id in the cookie (`s:<id>.<signature>`, HMAC-SHA256, as express-session
+   * writes it): the first secret signs, all verify. Each at least 32 bytes. Then unsigned or
+   * tampered cookies start a new session.
+   */
+  secrets?: string | string[];
   /**
    * Seconds a load or a commit may take in all, every wait included (other requests' commits to
    * the same session, locks, connections, commands, retries); past it, ERR_SESSION_TIMEOUT.
@@ -191,6 +204,17 @@ export interface Session {
   entries(): Promise<[string, any][]>;
   /** Checks and copies `value` at once; throws ERR_SESSION_SERIALIZE for what cannot be stored. */
   set<K extends AnyKey>(key: K, value: ValueOf<K>, options?: SetOptions): void;
+  /** As `set`, for a value the next request to read it gets, and no other (a message after a redirect). */
+  flash<K extends AnyKey>(key: K, value: ValueOf<K>, options?: SetOptions): void;
+  /**
+   * Atomic read-modify-write of one key, stored at once: `fn` runs again on the stored value if
+   * another request changed the key meanwhile, so no update is lost. Resolves to the value stored.
+   */
+  update<K extends AnyKey>(
+    key: K,
+    fn: (current: ValueOf<K> | undefined) => ValueOf<K> | Promise<ValueOf<K>>,
+    options?: SetOptions,
+  ): Promise<ValueOf<K>>;
   delete(key: AnyKey): void;
   /**
    * New id, same data (session fixation defence). At commit the data is stored under the new id,

@@ -118,12 +118,18 @@ class Session {
     checkTtl(ttl);
     if (typeof fn !== 'function') throw new SessionError('ERR_SESSION_CONFIG', 'update() takes a function (current value) => new value.');
     let base = await this.#read(() => this.#native.get(key));
-    for (let attempt = 0; attempt < MAX_UPDATE_RUNS; attempt++) {
-      const next = await fn(base === undefined ? undefined : decode(base));
-      const bytes = this.#encode(key, next);
-      const outcome = await awaitNative(this.#native.update(key, base ?? null, bytes, ttl));
-      if (outcome.done) return next;
-      base = outcome.current ?? undefined;
+    try {
+      for (let attempt = 0; attempt < MAX_UPDATE_RUNS; attempt++) {
+        const next = await fn(base === undefined ? undefined : decode(base));
+        const bytes = this.#encode(key, next);
+        const outcome = await awaitNative(this.#native.update(key, base ?? null, bytes, ttl));
+        if (outcome.done) return next;
+        // Changed meanwhile: fn runs again on the value as stored, while this session keeps its
+        // turn (so keep fn quick: other requests of the session wait for it).
+        base = outcome.current ?? undefined;
+      }
+    } finally {
+      this.#native.releaseTurn();
     }
     throw new SessionError(
       'ERR_SESSION_STORAGE',

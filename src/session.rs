@@ -199,6 +199,12 @@ impl NativeSession {
         .await
     }
 
+    /// Gives back the turn an `update()` kept while its function ran again.
+    #[napi]
+    pub fn release_turn(&self) {
+        self.lock().release_turn();
+    }
+
     /// Persists the changes (off the JS thread); resolves to the `Set-Cookie` values to send.
     #[napi(ts_return_type = "Promise<string[]>")]
     pub async fn commit(&self) -> napi::Result<Settled<Vec<String>>> {

@@ -65,6 +65,18 @@ export function errorsAndCodec(error: unknown) {
   return parse(text);
 }
 
+export async function lifecycle() {
+  const signed = createSessions({ secrets: ['a secret of at least thirty-two bytes!'], idleTimeout: 1800, absoluteTimeout: 86400, rolling: true });
+  const s = signed.fromRequest('');
+  s.flash('user', { name: 'ada', since: new Date() });
+  const count: Map<string, number> = await s.update('cart', (cart) => new Map(cart ?? []).set('tea', 1));
+  // @ts-expect-error: update's function returns the key's type
+  await s.update('cart', () => 'tea');
+  // @ts-expect-error: secrets are strings
+  createSessions({ secrets: [42] });
+  return count;
+}
+
 export function limitsAndStats() {
   const bounded = createSessions({ driver: 'memory', timeout: 1.5, maxSize: 65_536, maxDepth: 100, maxExpansion: 8 });
   const { entries, evictions }: { entries?: number; evictions?: number } = bounded.stats();

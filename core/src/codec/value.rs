@@ -342,7 +342,7 @@ impl Node {
             Node::Array(Array::Dense(items)) => items.get(n).copied(),
             Node::Array(Array::Holey { items, .. }) => items.get(n).map(|&(_, id)| id),
             Node::Object(object) => object.props.get(n).map(|&(_, id)| id),
-            Node::Map(entries) => entries.get(n / 2).map(|&(k, v)| if n % 2 == 0 { k } else { v }),
+            Node::Map(entries) => entries.get(n / 2).map(|&(k, v)| if n.is_multiple_of(2) { k } else { v }),
             Node::Set(values) => values.get(n).copied(),
             _ => None,
         }

@@ -33,6 +33,8 @@ pub enum Outcome {
 pub async fn commit(session: &Mutex<Session>) -> Result<Vec<String>> {
     let mut plan = {
         let mut session = lock(session);
+        // (Its own turn, should an update() have kept it: the commit takes turns itself.)
+        session.release_turn();
         if !session.is_dirty() {
             return Ok(Vec::new());
         }

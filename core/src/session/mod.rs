@@ -200,6 +200,9 @@ pub struct Session {
     touch_due: bool,
     /// Flash values this request took from the store (`None`: another request took it first).
     consumed: IndexMap<String, Option<Vec<u8>>>,
+    /// The session's turn, kept by an `update()` whose value changed while the JS layer computes
+    /// the next one ([`update::update`]), so that its next attempt goes first.
+    held_turn: Option<(SessionId, crate::keyed_locks::KeyGuard)>,
 }
 
 /// A key and its value in V8's format.
@@ -231,6 +234,7 @@ impl Session {
             client_id: id.clone(),
             touch_due: false,
             consumed: IndexMap::new(),
+            held_turn: None,
             id,
         }
     }
@@ -346,8 +350,12 @@ impl Session {
         let now = now_ms();
         let stored_keys = record.into_iter().flat_map(|record| record.live_keys(now));
         let taken_by_another = |key: &str| matches!(self.consumed.get(key), Some(None));
+        let in_record = |key: &str| record.is_some_and(|record| record.entry(key, now).is_some());
+        // Flash values this request took are no longer in the stored record, but are its to read.
+        let taken_here = self.consumed.iter().filter(|(key, value)| value.is_some() && !in_record(key)).map(|(key, _)| key.as_str());
         let keys = stored_keys
             .filter(|key| !self.changes.contains_key(*key) && !taken_by_another(key))
+            .chain(taken_here.filter(|key| !self.changes.contains_key(*key)))
             .chain(self.changes.iter().filter(|(_, change)| matches!(change, Change::Set { .. })).map(|(key, _)| key.as_str()));
         Lookup::Ready(keys.map(str::to_owned).collect())
     }
@@ -483,6 +491,11 @@ impl Session {
         self.cleared = false;
         self.touch_due = false;
         self.cookie = CookieAction::Send;
+    }
+
+    /// Gives back the turn an `update()` kept (see [`update::update`]).
+    pub fn release_turn(&mut self) {
+        self.held_turn = None;
     }
 
     /// Whether a commit has anything to do.

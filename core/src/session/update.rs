@@ -34,6 +34,12 @@ pub enum Updated {
 
 /// Writes `handoff` under `key` if the key still holds `base` (the value, in V8's format, that
 /// the new one was computed from; `None`: no value).
+///
+/// When it does not, the answer is the value as stored, and the session *keeps its turn* (other
+/// requests of this process wait for it, within their timeouts) until the next `update()` call of
+/// this session or [`Session::release_turn`]: so the JS layer's next attempt, computed from that
+/// value, cannot lose to another request of this process again. Without it, n concurrent updates
+/// would each lose up to n times.
 pub async fn update(
     session: &Mutex<Session>,
     key: &str,
@@ -60,7 +66,11 @@ pub async fn update(
     };
     let store = config.store.as_ref();
     let deadline = Deadline::after(config.timeout);
-    let _turn = take_turn(&config, &id, deadline).await?;
+    let held = lock(session).held_turn.take();
+    let turn = match held {
+        Some((held_id, turn)) if held_id == id => turn,
+        _ => take_turn(&config, &id, deadline).await?,
+    };
     let mut current = read(store, &id, deadline).await?;
     let change = Change::Set { handoff, expires, flash: false };
     let mut attempt = 0u32;
@@ -77,6 +87,7 @@ pub async fn update(
             None => None,
         };
         if stored_value != base {
+            lock(session).held_turn = Some((id, turn));
             return Ok(Updated::Changed(stored_value));
         }
         let (merged, lifetime) = merge(&config, Base::Parsed(Arc::new(record)), &[(key, &change)])?;
@@ -104,6 +115,7 @@ pub async fn consume(session: &Mutex<Session>, keys: Vec<String>) -> Result<()> 
     };
     let store = config.store.as_ref();
     let deadline = Deadline::after(config.timeout);
+    lock(session).release_turn(); // (its own turn, should an update() have kept it)
     let _turn = take_turn(&config, &id, deadline).await?;
     let mut current = read(store, &id, deadline).await?;
     let mut attempt = 0u32;
