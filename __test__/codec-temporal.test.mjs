@@ -158,9 +158,9 @@ function withTemporal() {
 
   it('hands a value holding a Temporal value to Rust as devalue text (V8 refuses to clone one)', () => {
     const { encode } = require('../lib/handoff.js');
-    const describe = (where, reason) => `${reason} ${where}`;
-    assert.equal(encode({ a: [1] }, describe)[0], 0xff, 'V8 format without one');
-    const bytes = encode({ a: [1], at: Temporal.PlainDate.from('2020-01-01') }, describe);
+    const message = (where, reason) => `${reason} ${where}`;
+    assert.equal(encode({ a: [1] }, message)[0], 0xff, 'V8 format without one');
+    const bytes = encode({ a: [1], at: Temporal.PlainDate.from('2020-01-01') }, message);
     assert.equal(bytes.toString('utf8'), '[{"a":1,"at":3},[2],1,["Temporal.PlainDate","2020-01-01"]]');
   });
 

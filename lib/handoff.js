@@ -135,7 +135,7 @@ function checkUncommonObject(object) {
  * The kind of a Temporal value (`'PlainDate'`…), or undefined for anything else. Told by its
  * internal slots: the kind's own `toString` throws a TypeError on any other receiver, so neither
  * a fake `Symbol.toStringTag` nor `Object.create(Temporal.PlainDate.prototype)` passes. `Temporal`
- * is looked up at each call, so a polyfill installed as globalThis.Temporal counts too.
+ * is looked up at each call, as devalue looks it up: the global of the moment is the one used.
  */
 function temporalKindOf(object) {
   const temporal = globalThis.Temporal;
@@ -382,10 +382,7 @@ class ValueDeserializer extends v8.Deserializer {
 function temporalFrom(kind, text) {
   const from = globalThis.Temporal?.[kind]?.from;
   if (typeof from !== 'function') {
-    throw new Error(
-      `it holds a Temporal.${kind}, and this Node.js (${process.version}) has no Temporal to read it with; ` +
-        'use Node.js 26 or later (or install a Temporal polyfill as globalThis.Temporal)',
-    );
+    throw new Error(`it holds a Temporal.${kind}, and this Node.js (${process.version}) has no Temporal to read it with; use Node.js 26 or later`);
   }
   try {
     return Reflect.apply(from, globalThis.Temporal[kind], [text]);
