@@ -12,6 +12,7 @@
 use num_bigint::BigInt;
 
 use super::string::JsString;
+use super::temporal::Temporal;
 
 /// Index of a node in its [`Graph`].
 pub type NodeId = u32;
@@ -73,6 +74,8 @@ pub enum Node {
     Url(JsString),
     /// A `URLSearchParams`, by its `toString()`.
     UrlSearchParams(JsString),
+    /// A `Temporal.Duration`, `Temporal.Instant`, `Temporal.PlainDate`…, by its `toString()`.
+    Temporal(Temporal),
 }
 
 /// An array: dense (no holes) or with holes / sparse.
