@@ -20,7 +20,9 @@ use super::constants::{
 };
 use super::date;
 use super::json::{Lexer, Literal};
-use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, View, ViewKind};
+use crate::codec::{
+    Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, Temporal, TemporalKind, View, ViewKind,
+};
 use crate::{Error, Result};
 
 pub fn parse(text: &[u8]) -> Result<(Graph, NodeId)> {
@@ -393,16 +395,27 @@ impl<'a> Reader<'a> {
                 self.lexer.expect(b',', "',' and the URLSearchParams text")?;
                 Node::UrlSearchParams(self.lexer.string()?)
             }
-            name => match tag.as_str().and_then(ViewKind::from_name) {
-                Some(kind) => self.view(index, kind)?,
-                None if name.starts_with(b"Temporal.") => {
-                    return Err(self.invalid(index, format_args!("{tag} values are not supported")));
+            name => {
+                if let Some(kind) = TemporalKind::from_tag(name) {
+                    self.temporal(index, kind)?
+                } else if let Some(kind) = tag.as_str().and_then(ViewKind::from_name) {
+                    self.view(index, kind)?
+                } else {
+                    return Err(self.invalid(index, format_args!("unknown type {:?}", truncated(&tag))));
                 }
-                None => return Err(self.invalid(index, format_args!("unknown type {:?}", truncated(&tag)))),
-            },
+            }
         };
         self.lexer.expect(b']', "']' after the record's arguments")?;
         Ok(node)
+    }
+
+    /// `["Temporal.PlainDate", "2020-01-01"]`: the text inline, as devalue 5.9 and 6 write it.
+    fn temporal(&mut self, index: NodeId, kind: TemporalKind) -> Result<Node> {
+        let text = self.string_arg()?;
+        text.as_str()
+            .and_then(|text| Temporal::new(kind, text))
+            .map(Node::Temporal)
+            .ok_or_else(|| self.invalid(index, format_args!("{kind} {:?} is not Temporal text", truncated(&text))))
     }
 
     /// `["Uint8Array", buffer]` or `["Uint8Array", buffer, byteOffset, length]`.
@@ -514,7 +527,7 @@ fn link_error(record: NodeId, message: &str) -> Error {
     Error::parse(format!("invalid devalue text: record {record}: {message}"))
 }
 
-/// A tag for an error message, cut short if it is long.
+/// A tag or text for an error message, cut short if it is long.
 fn truncated(tag: &JsString) -> String {
     let text = tag.to_string_lossy();
     match text.char_indices().nth(40) {

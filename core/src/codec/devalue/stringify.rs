@@ -142,7 +142,9 @@ impl<'g> Flattener<'g> {
                 self.visit(view.buffer)?;
                 index
             }
-            Node::Date(_) | Node::RegExp(_) | Node::ArrayBuffer(_) | Node::UrlSearchParams(_) => self.record(id),
+            Node::Date(_) | Node::RegExp(_) | Node::ArrayBuffer(_) | Node::UrlSearchParams(_) | Node::Temporal(_) => {
+                self.record(id)
+            }
             Node::Array(array) => {
                 if let Array::Holey { length, items } = array {
                     let ascending = items.windows(2).all(|pair| pair[0].0 < pair[1].0);
@@ -239,6 +241,15 @@ impl<'g> Flattener<'g> {
                 out.extend_from_slice(br#"["URLSearchParams","#);
                 write_string(out, text, lone);
                 out.push(b']');
+            }
+            Node::Temporal(temporal) => {
+                // `["Temporal.PlainDate","2020-01-01"]`: devalue writes `toString()` inline. The text
+                // is Temporal grammar (ASCII, nothing to escape), so it goes out as it is.
+                out.extend_from_slice(b"[\"");
+                out.extend_from_slice(temporal.kind().tag().as_bytes());
+                out.extend_from_slice(b"\",\"");
+                out.extend_from_slice(temporal.text().as_bytes());
+                out.extend_from_slice(b"\"]");
             }
             Node::RegExp(regexp) => {
                 out.extend_from_slice(br#"["RegExp","#);
