@@ -777,8 +777,8 @@ async fn a_chosen_id_starts_a_new_session_without_a_read_and_never_takes_over_an
     let fresh = f.open("");
     fresh.lock().unwrap().regenerate(Some(chosen.clone())).unwrap();
     fresh.lock().unwrap().set("n", value("[1]"), None).unwrap();
-    assert_eq!(cookie_pair(&commit(&fresh).await.unwrap()), format!("sid={chosen}"));
-    assert_eq!(get(&f.open(&format!("sid={chosen}")), "n").await, "[1]");
+    assert_eq!(cookie_pair(&commit(&fresh).await.unwrap()), format!("sid={}", chosen.as_str()));
+    assert_eq!(get(&f.open(&format!("sid={}", chosen.as_str())), "n").await, "[1]");
 
     // The same id chosen again, for a new session or a regenerated one: refused, and the
     // session that has it keeps its values.
@@ -794,6 +794,6 @@ async fn a_chosen_id_starts_a_new_session_without_a_read_and_never_takes_over_an
     load(&moving).await.unwrap();
     moving.lock().unwrap().regenerate(Some(chosen.clone())).unwrap();
     assert_eq!(commit(&moving).await.unwrap_err().code, ErrorCode::Storage);
-    assert_eq!(get(&f.open(&format!("sid={chosen}")), "n").await, "[1]");
+    assert_eq!(get(&f.open(&format!("sid={}", chosen.as_str())), "n").await, "[1]");
     assert_eq!(get(&f.open(&other_cookie), "m").await, "[3]", "the session that was to move keeps its id");
 }
