@@ -306,7 +306,7 @@ function shown(key) {
 
 /** One request's session: the napi-session Session behind `req.session`, and what was loaded. */
 class RequestSession {
-  /** The first time a stored session is written, it records its cookie's settings. */
+  /** The Set-Cookie values of the latest commit that had any (a save, a destroy): the response's. */
   #cookiesToSend = [];
   /** Operations on the session (save, reload, regenerate, destroy, the final save) run in turn. */
   #queue = Promise.resolve();
@@ -388,6 +388,9 @@ class RequestSession {
       return;
     }
     if (this.isNew) {
+      // A new session is stored under the id it was given (genid's, or one req.sessionID handed
+      // out); otherwise the core makes one. It records its cookie's settings, as express-session
+      // stores them, which also gives a session saved uninitialized something to store.
       const id = this.config.genid ? this.id : this.chosenId;
       if (id !== undefined && id !== this.native.sessionID) await this.#useId(id);
       this.native.set(COOKIE_KEY, { originalMaxAge: this.config.cookie.maxAge });
