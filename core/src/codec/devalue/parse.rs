@@ -10,7 +10,9 @@
 //! an unreferenced record is fine but a malformed one is an error. For input devalue itself wrote,
 //! the result is the same.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
+
+use crate::FastMap;
 
 use base64::Engine as _;
 use num_bigint::{BigInt, BigUint, Sign};
@@ -618,7 +620,7 @@ fn remove_repeated_keys(props: &mut Vec<(JsString, NodeId)>) {
         props.truncate(kept);
         return;
     }
-    let mut first_of: HashMap<&[u8], usize> = HashMap::with_capacity(props.len());
+    let mut first_of: FastMap<&[u8], usize> = FastMap::with_capacity_and_hasher(props.len(), Default::default());
     let firsts: Vec<usize> =
         props.iter().enumerate().map(|(i, (key, _))| *first_of.entry(key.as_wtf8()).or_insert(i)).collect();
     if firsts.iter().enumerate().all(|(i, &first)| i == first) {
@@ -681,7 +683,7 @@ fn collapse_same_keys<T: Copy>(
     if items.len() < 2 {
         return;
     }
-    let mut first_of = HashMap::with_capacity(items.len());
+    let mut first_of = FastMap::with_capacity_and_hasher(items.len(), Default::default());
     let mut kept = 0;
     for i in 0..items.len() {
         let item = items[i];

@@ -9,7 +9,9 @@
 //! deeply nested value cannot overflow the Rust stack), then [`Flattener::write`] writes every
 //! record, looking its children's indices up.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
+
+use crate::FastMap;
 use std::io::Write as _;
 
 use base64::Engine as _;
@@ -61,7 +63,7 @@ struct Flattener<'g> {
     graph: &'g Graph,
     /// For each node met: its record index, or the special index written in its place.
     refs: Vec<i64>,
-    primitives: HashMap<Primitive<'g>, i64>,
+    primitives: FastMap<Primitive<'g>, i64>,
     records: Vec<Record<'g>>,
     /// Containers whose children are being visited, and the position of the next child.
     stack: Vec<(NodeId, usize)>,
@@ -72,7 +74,7 @@ impl<'g> Flattener<'g> {
         Self {
             graph,
             refs: vec![UNSEEN; graph.len()],
-            primitives: HashMap::new(),
+            primitives: FastMap::default(),
             // At most one record per node, plus one per URL href.
             records: Vec::with_capacity(graph.len()),
             stack: Vec::new(),
