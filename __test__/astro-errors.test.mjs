@@ -15,14 +15,14 @@ describe('napi-session/astro with a wrong configuration', () => {
     const driver = napiSessionDriver({ driver: 'fs', dir: '/tmp/sessions' });
     assert.equal(logged.mock.callCount(), 1);
     const [line] = logged.mock.calls[0].arguments;
-    assert.match(line, /^napi-session\/astro: unknown fs driver option "dir"; known options: name, base, sweepInterval \(ERR_SESSION_CONFIG\)/);
+    assert.match(line, /^napi-session\/astro option driver\.dir: unknown field `dir`, expected `base` or `sweepInterval` \(ERR_SESSION_CONFIG\)/);
     for (const operation of ['getItem', 'hasItem', 'setItem', 'removeItem']) {
       await assert.rejects(driver[operation]('0f8fad5b-d9cb-469f-a165-70867728950e', '[]'), {
         code: 'ERR_SESSION_CONFIG',
-        message: /unknown fs driver option "dir"/,
+        message: /option driver\.dir: unknown field `dir`/,
       });
     }
     napiSessionDriver({ driver: 'redis', url: 'redis://127.0.0.1:6379', ttl: '1h' });
-    assert.match(logged.mock.calls[1].arguments[0], /napi-session\/astro: ttl must be a number of seconds/);
+    assert.match(logged.mock.calls[1].arguments[0], /napi-session\/astro option ttl: invalid type: string "1h", expected a number of seconds/);
   });
 });

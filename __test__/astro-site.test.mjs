@@ -348,7 +348,7 @@ describe('the same site with a wrong driver option', { skip, timeout: 150_000 },
       await new Promise((resolve) => setTimeout(resolve, 200));
       const output = server.output();
       assert.equal(output.match(/every session request fails until the configuration is fixed/g)?.length, 1, output);
-      assert.match(output, /\[ERROR\] SessionError: napi-session\/astro: unknown fs driver option "dir"/, output);
+      assert.match(output, /\[ERROR\] SessionError: napi-session\/astro option driver\.dir: unknown field `dir`/, output);
       assert.doesNotMatch(output, /Unknown error/, output);
     } finally {
       await server?.stop();

@@ -51,17 +51,19 @@ describe('options', () => {
 
   it('rejects every mistake with ERR_SESSION_CONFIG, naming it', () => {
     const cases = [
-      [{ drivr: 'fs' }, /unknown createSessions\(\) option "drivr"/],
+      [{ drivr: 'fs' }, /createSessions\(\) option drivr: unknown field `drivr`/],
       [{ driver: 'mongo' }, /unknown driver "mongo"/],
       [{ driver: { name: 'memory', maxEntries: 0 } }, /maxEntries/],
       [{ driver: { name: 'fs', base: '' } }, /base/],
-      [{ driver: { name: 'fs', bse: '/tmp' } }, /unknown fs driver option "bse"/],
+      [{ driver: { name: 'fs', bse: '/tmp' } }, /option driver\.bse: unknown field `bse`/],
       [{ ttl: -1 }, /ttl/],
       [{ ttl: '60' }, /ttl/],
       [{ idleTimeout: Infinity }, /idleTimeout/],
       // 0 would make values (or the whole session) expire as soon as they are written.
-      [{ ttl: 0 }, /ttl must be more than 0 seconds/],
-      [{ idleTimeout: 0 }, /idleTimeout must be more than 0 seconds/],
+      [{ ttl: 0 }, /option ttl: 0 is not a number of seconds more than 0/],
+      [{ idleTimeout: 0 }, /option idleTimeout: 0 is not a number of seconds more than 0/],
+      [{ idleTimeout: NaN }, /option idleTimeout: NaN is not a finite number/],
+      [{ ttl: () => 60 }, /option ttl: a function is not a valid value/],
       [{ idleTimeout: -30 }, /idleTimeout/],
       [{ driver: { entrypoint: 'unstorage/drivers/redis', config: { url: 'redis://x' }, base: 'x' } }, /unknown driver option "base" next to entrypoint/],
       [{ driver: { entrypoint: '' } }, /driver entrypoint must be a module name or path/],
@@ -76,7 +78,7 @@ describe('options', () => {
       [{ cookie: { path: 'app' } }, /path/],
       [{ cookie: { maxAge: -5 } }, /maxAge/],
       [{ cookie: { secure: 'yes' } }, /secure/],
-      [{ cookie: { sameSit: 'lax' } }, /unknown cookie option "sameSit"/],
+      [{ cookie: { sameSit: 'lax' } }, /option cookie\.sameSit: unknown field `sameSit`/],
       [null, /options object/],
     ];
     for (const [options, message] of cases) {

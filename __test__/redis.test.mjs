@@ -137,19 +137,19 @@ describe('redis driver options', () => {
     const cases = [
       [{ name: 'redis' }, /exactly one of url .* or cluster/],
       [{ name: 'redis', url: server.url, cluster: cluster.urls }, /exactly one of url .* or cluster/],
-      [{ name: 'redis', url: 42 }, /url must be/],
+      [{ name: 'redis', url: 42 }, /option driver\.url: invalid type: integer `42`, expected a string/],
       [{ name: 'redis', url: 'localhost:6379' }, /url \(without a scheme\) is not a valid redis:\/\//],
       [{ name: 'redis', url: 'http://user:pass@host' }, /url \(http:\/\/…\) is not a valid/],
-      [{ name: 'redis', cluster: [] }, /cluster must be a non-empty list/],
-      [{ name: 'redis', cluster: 'redis://a:1' }, /cluster must be a non-empty list/],
-      [{ name: 'redis', url: server.url, base: 1 }, /base must be a string/],
-      [{ name: 'redis', url: server.url, commandTimeout: 0 }, /commandTimeout must be more than 0/],
+      [{ name: 'redis', cluster: [] }, /driver\.cluster must list at least one node URL/],
+      [{ name: 'redis', cluster: 'redis://a:1' }, /option driver\.cluster: invalid type/],
+      [{ name: 'redis', url: server.url, base: 1 }, /option driver\.base: invalid type/],
+      [{ name: 'redis', url: server.url, commandTimeout: 0 }, /option driver\.commandTimeout: 0 is not a number of seconds more than 0/],
       [{ name: 'redis', url: server.url, connectTimeout: '2' }, /connectTimeout/],
-      [{ name: 'redis', url: server.url, password: 'x' }, /unknown redis driver option "password"/],
+      [{ name: 'redis', url: server.url, password: 'x' }, /option driver\.password: unknown field `password`/],
       [{ name: 'redis', url: server.url, tls: { ca: 'pem' } }, /tls options need rediss:\/\//],
-      [{ name: 'redis', url: 'rediss://127.0.0.1:1', tls: { cert: 'pem' } }, /cert and tls.key go together/],
-      [{ name: 'redis', url: 'rediss://127.0.0.1:1', tls: { ca: 1 } }, /tls.ca must be PEM text/],
-      [{ name: 'redis', url: 'rediss://127.0.0.1:1', tls: { rejectUnauthorized: false } }, /unknown redis driver tls option/],
+      [{ name: 'redis', url: 'rediss://127.0.0.1:1', tls: { cert: 'pem' } }, /tls options cert and key go together/],
+      [{ name: 'redis', url: 'rediss://127.0.0.1:1', tls: { ca: 1 } }, /option driver\.tls\.ca: invalid type/],
+      [{ name: 'redis', url: 'rediss://127.0.0.1:1', tls: { rejectUnauthorized: false } }, /option driver\.tls\.rejectUnauthorized: unknown field/],
     ];
     for (const [driver, message] of cases) {
       assert.throws(

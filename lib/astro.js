@@ -8,7 +8,7 @@
 // stores: the fs driver's atomic writes, Redis with expiry and a shared, reconnecting connection.
 
 const { NativeStore } = require('./native');
-const { normalizeDriverOptions, DEFAULT_LIFETIME } = require('./options');
+const { nativeStoreOptions } = require('./options');
 const { SessionError, callNative, awaitNative } = require('./errors');
 
 /**
@@ -38,14 +38,12 @@ function createStore(config) {
   if (config === null || typeof config !== 'object') {
     throw new SessionError('ERR_SESSION_CONFIG', 'napi-session/astro: config must be an object { driver, ...options }');
   }
-  const { driver = 'fs', ttl = DEFAULT_LIFETIME, ...driverOptions } = config;
-  const options = typeof driver === 'string' ? { name: driver, ...driverOptions } : { ...driver, ...driverOptions };
-  // The type is checked here; the range, in Rust.
-  if (typeof ttl !== 'number') {
-    throw new SessionError('ERR_SESSION_CONFIG', 'napi-session/astro: ttl must be a number of seconds, more than 0');
-  }
+  const { driver = 'fs', ttl, ...driverOptions } = config;
+  // The driver's options sit next to `driver` in Astro's config (or in it, as an object).
+  const withOptions = typeof driver === 'string' ? { name: driver, ...driverOptions } : { ...driver, ...driverOptions };
+  const isDriverObject = typeof driver === 'object' && driver !== null && ('getItem' in driver || 'entrypoint' in driver);
   try {
-    return callNative(() => new NativeStore(normalizeDriverOptions(options), ttl));
+    return callNative(() => new NativeStore(...nativeStoreOptions(isDriverObject ? driver : withOptions, ttl)));
   } catch (error) {
     throw error.message.startsWith('napi-session/astro') ? error : new SessionError(error.code, `napi-session/astro: ${error.message}`);
   }

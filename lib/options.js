@@ -1,46 +1,18 @@
 'use strict';
 
-// createSessions() options → the flat, validated configuration the Rust side takes
-// (src/sessions.rs: SessionsConfig). Every mistake is an ERR_SESSION_CONFIG naming the option.
+// createSessions() options → what the Rust side takes: the options as JSON text, which the core
+// types and checks (core/src/config.rs: every default, range and rule is there), and a driver
+// object's methods apart. This file only does what needs JS: shorthands evened out, Buffers turned
+// into PEM text, a driver object (or a driver module, `{ entrypoint, config }`) adapted to be
+// called from Rust. Every mistake is an ERR_SESSION_CONFIG naming the option.
 
 const { createRequire } = require('node:module');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { SessionError } = require('./errors');
 
-const DEFAULT_COOKIE_NAME = 'astro-session';
-/** Astro's default directory for the fs driver (relative to the working directory). */
-const DEFAULT_FS_BASE = '.astro/session';
-/** How long a stored session lives after its last write when neither ttl nor idleTimeout is set. */
-const DEFAULT_LIFETIME = 24 * 60 * 60;
-
-const OPTIONS = new Set(['driver', 'cookie', 'ttl', 'idleTimeout', 'absoluteTimeout', 'rolling', 'secrets', 'timeout', 'maxSize', 'maxDepth', 'maxExpansion']);
-const COOKIE_OPTIONS = new Set(['name', 'domain', 'path', 'maxAge', 'sameSite', 'secure', 'partitioned', 'priority']);
-const DRIVER_OPTIONS = {
-  memory: new Set(['name', 'maxEntries']),
-  fs: new Set(['name', 'base', 'sweepInterval']),
-  redis: new Set(['name', 'url', 'base', 'cluster', 'connectTimeout', 'commandTimeout', 'tls']),
-};
-const REDIS_TLS_OPTIONS = new Set(['ca', 'cert', 'key']);
-
 function configError(message) {
   return new SessionError('ERR_SESSION_CONFIG', message);
-}
-
-function checkKnown(object, known, what) {
-  for (const key of Object.keys(object)) {
-    if (!known.has(key)) {
-      throw configError(`unknown ${what} option "${key}"; known options: ${[...known].join(', ')}`);
-    }
-  }
-}
-
-function seconds(value, name, { optional = true } = {}) {
-  if (value === undefined && optional) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw configError(`${name} must be a number of seconds, 0 or more (got ${String(value)})`);
-  }
-  return value;
 }
 
 /** A driver object written in JS: Astro's SessionDriver, any unstorage driver. */
@@ -57,7 +29,7 @@ function storedText(value) {
   return JSON.stringify(value);
 }
 
-// The driver's methods as Rust calls them (src/js_store.rs): always async, so whatever the
+// The driver's methods as Rust calls them (src/js_driver.rs): always async, so whatever the
 // driver throws arrives in Rust as a rejected promise.
 function customDriver(driver) {
   for (const method of ['getItem', 'setItem', 'removeItem']) {
@@ -66,15 +38,12 @@ function customDriver(driver) {
     }
   }
   return {
-    name: 'custom',
-    custom: {
-      getItem: async (id) => storedText(await driver.getItem(id)),
-      setItem: async (id, record, ttl) => {
-        await driver.setItem(id, record, { ttl });
-      },
-      removeItem: async (id) => {
-        await driver.removeItem(id);
-      },
+    getItem: async (id) => storedText(await driver.getItem(id)),
+    setItem: async (id, record, ttl) => {
+      await driver.setItem(id, record, { ttl });
+    },
+    removeItem: async (id) => {
+      await driver.removeItem(id);
     },
   };
 }
@@ -144,169 +113,75 @@ function entrypointDriver({ entrypoint, config, ...rest }) {
   });
 }
 
-function normalizeDriver(driver) {
-  if (isCustomDriver(driver)) return customDriver(driver);
-  if (isEntrypointDriver(driver)) return entrypointDriver(driver);
-  const options = typeof driver === 'string' ? { name: driver } : driver;
-  if (options === null || typeof options !== 'object') {
+/**
+ * The driver option as JSON-able options and, for a driver object or module, its methods adapted
+ * for Rust: `{ options, methods }`.
+ */
+function splitDriver(driver) {
+  if (isCustomDriver(driver)) return { options: { name: 'custom' }, methods: customDriver(driver) };
+  if (isEntrypointDriver(driver)) return { options: { name: 'custom' }, methods: entrypointDriver(driver) };
+  if (driver === undefined) return { options: undefined, methods: undefined };
+  if (typeof driver === 'string') return { options: { name: driver }, methods: undefined };
+  if (driver === null || typeof driver !== 'object') {
     throw configError(
       'driver must be "memory", "fs", "redis", an object { name, ...options }, a driver object { getItem, setItem, removeItem }, ' +
         'or { entrypoint, config } (a driver module, as Astro takes it)',
     );
   }
-  const known = DRIVER_OPTIONS[options.name];
-  if (!known) {
-    throw configError(
-      `unknown driver ${JSON.stringify(options.name)}: use "memory", "fs" or "redis", a driver object, ` +
-        'or { entrypoint, config } for a driver module such as "unstorage/drivers/redis"',
-    );
-  }
-  checkKnown(options, known, `${options.name} driver`);
-  const config = { name: options.name };
-  if (options.name === 'memory' && options.maxEntries !== undefined) {
-    if (!Number.isInteger(options.maxEntries) || options.maxEntries < 1) {
-      throw configError('memory driver maxEntries must be a whole number, 1 or more');
-    }
-    config.maxEntries = options.maxEntries;
-  }
-  if (options.name === 'fs') {
-    const base = options.base ?? DEFAULT_FS_BASE;
-    if (typeof base !== 'string' || base === '') throw configError('fs driver base must be a directory path');
-    config.base = path.resolve(base);
-    config.sweepInterval = seconds(options.sweepInterval, 'fs driver sweepInterval');
-  }
-  if (options.name === 'redis') Object.assign(config, normalizeRedis(options));
-  return config;
+  const options = { ...driver };
+  if (options.tls !== undefined) options.tls = tlsAsText(options.tls);
+  return { options, methods: undefined };
 }
 
-/** The redis driver's options: one server (`url`) or a cluster (`cluster: [url, …]`). */
-function normalizeRedis(options) {
-  const { url, cluster, base, tls } = options;
-  if ((url === undefined) === (cluster === undefined)) {
-    throw configError('the redis driver needs exactly one of url (one server) or cluster (a list of node URLs)');
-  }
-  if (url !== undefined && (typeof url !== 'string' || url === '')) {
-    throw configError('redis driver url must be a redis://, rediss://, valkey:// or valkeys:// URL string');
-  }
-  if (cluster !== undefined && !(Array.isArray(cluster) && cluster.length > 0 && cluster.every((node) => typeof node === 'string' && node !== ''))) {
-    throw configError('redis driver cluster must be a non-empty list of node URL strings, e.g. ["redis://10.0.0.1:7000"]');
-  }
-  if (base !== undefined && typeof base !== 'string') throw configError('redis driver base must be a string (the key prefix)');
-  const timeout = (name) => {
-    const value = seconds(options[name], `redis driver ${name}`);
-    if (value === 0) throw configError(`redis driver ${name} must be more than 0 seconds`);
-    return value;
-  };
-  return {
-    url,
-    cluster,
-    base,
-    connectTimeout: timeout('connectTimeout'),
-    commandTimeout: timeout('commandTimeout'),
-    tls: tls === undefined ? undefined : normalizeRedisTls(tls),
-  };
-}
-
-/** `tls: { ca, cert, key }`: PEM text, as strings or Buffers (ca also a list of them, as Node's tls takes them). */
-function normalizeRedisTls(tls) {
-  if (tls === null || typeof tls !== 'object') throw configError('redis driver tls must be an object { ca, cert, key }');
-  checkKnown(tls, REDIS_TLS_OPTIONS, 'redis driver tls');
-  const pem = (name, value, list) => {
-    if (value === undefined) return undefined;
-    if (list && Array.isArray(value)) return value.map((item) => pem(name, item, false)).join('\n');
-    if (typeof value === 'string') return value;
+/** `tls: { ca, cert, key }` as PEM text (Buffers, and lists of them for `ca`, as Node's tls takes them). */
+function tlsAsText(tls) {
+  if (tls === null || typeof tls !== 'object') return tls;
+  const text = (value, list) => {
+    if (list && Array.isArray(value)) return value.map((item) => text(item, false)).join('\n');
     if (value instanceof Uint8Array) return Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString('utf8');
-    throw configError(`redis driver tls.${name} must be PEM text (a string or a Buffer${list ? ', or a list of them' : ''})`);
+    return value;
   };
-  const config = { ca: pem('ca', tls.ca, true), cert: pem('cert', tls.cert, false), key: pem('key', tls.key, false) };
-  if ((config.cert === undefined) !== (config.key === undefined)) {
-    throw configError('redis driver tls.cert and tls.key go together: give both or neither');
-  }
-  return config;
+  return { ...tls, ca: text(tls.ca, true), cert: text(tls.cert, false), key: text(tls.key, false) };
 }
 
-/** `secrets`: a string or a list of them; the first signs, all verify. */
-function normalizeSecrets(secrets) {
-  if (secrets === undefined) return undefined;
-  const list = typeof secrets === 'string' ? [secrets] : secrets;
-  if (!Array.isArray(list) || !list.every((secret) => typeof secret === 'string')) {
-    throw configError('secrets must be a string or a list of strings (the first signs, all verify)');
-  }
-  return list;
-}
-
-function normalizeCookie(cookie, secrets) {
-  const options = typeof cookie === 'string' ? { name: cookie } : cookie ?? {};
-  if (typeof options !== 'object') throw configError('cookie must be a name or an object { name, ... }');
-  checkKnown(options, COOKIE_OPTIONS, 'cookie');
-  const sameSite = options.sameSite ?? 'lax';
-  const sameSiteNames = { lax: 'lax', strict: 'strict', none: 'none', true: 'strict', false: 'off' };
-  const normalizedSameSite = sameSiteNames[typeof sameSite === 'string' ? sameSite.toLowerCase() : String(sameSite)];
-  if (!normalizedSameSite) throw configError('cookie sameSite must be "lax", "strict", "none", true or false');
-  const optionalString = (name) => {
-    const value = options[name];
-    if (value !== undefined && typeof value !== 'string') throw configError(`cookie ${name} must be a string`);
-    return value;
-  };
-  const optionalBoolean = (name, fallback) => {
-    const value = options[name] ?? fallback;
-    if (typeof value !== 'boolean') throw configError(`cookie ${name} must be true or false`);
-    return value;
-  };
-  return {
-    name: optionalString('name') ?? DEFAULT_COOKIE_NAME,
-    domain: optionalString('domain'),
-    path: optionalString('path'),
-    maxAge: seconds(options.maxAge, 'cookie maxAge'),
-    sameSite: normalizedSameSite,
-    secure: optionalBoolean('secure', process.env.NODE_ENV === 'production'),
-    partitioned: optionalBoolean('partitioned', false),
-    priority: optionalString('priority')?.toLowerCase(),
-    secrets: normalizeSecrets(secrets),
-  };
-}
-
-/** The configuration for the native side, from the options of createSessions(). */
-function normalizeOptions(options = {}) {
-  if (options === null || typeof options !== 'object') throw configError('createSessions() takes an options object');
-  checkKnown(options, OPTIONS, 'createSessions()');
-  const positive = (name) => {
-    const value = seconds(options[name], name);
-    if (value === 0) throw configError(`${name} must be more than 0 seconds`);
-    return value;
-  };
-  const ttl = positive('ttl');
-  const idleTimeout = positive('idleTimeout');
-  const booleanOption = (name) => {
-    const value = options[name] ?? false;
-    if (typeof value !== 'boolean') throw configError(`${name} must be true or false`);
-    return value;
-  };
-  const wholeNumber = (name) => {
-    const value = options[name];
-    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
-      throw configError(`${name} must be a whole number, 1 or more`);
+/**
+ * JSON text of `options`. JSON.stringify would drop a function or a symbol without a word, and
+ * write a number that is not finite as null (and a Date would arrive as text the core refuses
+ * anyway): those are refused here, naming the option.
+ */
+function toJson(options, what) {
+  return JSON.stringify(options, function refuseWhatJsonDrops(key, value) {
+    const type = typeof value;
+    if (type === 'function' || type === 'symbol' || type === 'bigint') {
+      throw configError(`${what} option ${key}: a ${type} is not a valid value`);
     }
+    // (JSON would write NaN and ±Infinity as null, which reads as "not given".)
+    if (type === 'number' && !Number.isFinite(value)) throw configError(`${what} option ${key}: ${value} is not a finite number`);
     return value;
-  };
-  return {
-    driver: normalizeDriver(options.driver ?? 'fs'),
-    cookie: normalizeCookie(options.cookie, options.secrets),
-    ttl,
-    lifetime: idleTimeout ?? ttl ?? DEFAULT_LIFETIME,
-    absoluteTimeout: positive('absoluteTimeout'),
-    rolling: booleanOption('rolling'),
-    timeout: positive('timeout'),
-    maxSize: wholeNumber('maxSize'),
-    maxDepth: wholeNumber('maxDepth'),
-    maxExpansion: wholeNumber('maxExpansion'),
-  };
+  });
 }
 
-module.exports = {
-  normalizeOptions,
-  normalizeDriverOptions: normalizeDriver,
-  DEFAULT_COOKIE_NAME,
-  DEFAULT_FS_BASE,
-  DEFAULT_LIFETIME,
-};
+/**
+ * What NativeSessions takes, from the options of createSessions(): `[json, driverMethods,
+ * production]` (`production`: cookies are Secure by default, as Astro does with NODE_ENV).
+ */
+function nativeOptions(options = {}) {
+  if (options === null || typeof options !== 'object') throw configError('createSessions() takes an options object');
+  const { driver, cookie, secrets, ...rest } = options;
+  const { options: driverOptions, methods } = splitDriver(driver);
+  const shaped = {
+    ...rest,
+    driver: driverOptions,
+    cookie: typeof cookie === 'string' ? { name: cookie } : cookie,
+    secrets: typeof secrets === 'string' ? [secrets] : secrets,
+  };
+  return [toJson(shaped, 'createSessions()'), methods, process.env.NODE_ENV === 'production'];
+}
+
+/** What NativeStore (napi-session/astro) takes: `[json, driverMethods]`, from `{ driver, ttl }`. */
+function nativeStoreOptions(driver, ttl) {
+  const { options, methods } = splitDriver(driver);
+  return [toJson({ driver: options, ttl }, 'napi-session/astro'), methods];
+}
+
+module.exports = { nativeOptions, nativeStoreOptions };

@@ -1,7 +1,7 @@
 'use strict';
 
 const { NativeSessions } = require('./native');
-const { normalizeOptions } = require('./options');
+const { nativeOptions } = require('./options');
 const { Session } = require('./session');
 const { callNative, SessionError } = require('./errors');
 const { middleware } = require('./middleware');
@@ -33,8 +33,8 @@ class Sessions {
   #native;
 
   constructor(options) {
-    const config = normalizeOptions(options);
-    this.#native = callNative(() => new NativeSessions(config));
+    const args = nativeOptions(options);
+    this.#native = callNative(() => new NativeSessions(...args));
     this.#maxDepth = this.#native.maxDepth;
   }
 

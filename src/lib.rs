@@ -2,12 +2,12 @@
 //! plain Rust core (`core/`, crate `session-core`) and dispatch to it. No session logic lives
 //! here; the JS facade users import is `index.js`.
 
+mod astro_store;
 mod codec;
 mod errors;
 mod js_driver;
-mod raw_store;
-mod session;
-mod sessions;
+mod native_session;
+mod native_sessions;
 
 // The codec and the session allocate many small objects per request; mimalloc was measured
 // 1.3-3.5x faster than glibc malloc on those paths (on a 2-core Linux box).

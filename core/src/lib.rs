@@ -11,6 +11,7 @@ pub use error::{Error, ErrorCode, Result};
 pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 /// An insertion-ordered map of the request path, hashed the same way.
 pub type FastIndexMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;
+pub mod config;
 pub mod cookie;
 pub mod deadline;
 pub mod id;

@@ -55,6 +55,20 @@ pub trait RecordIo: Send + Sync + 'static {
     async fn remove(&self, id: &SessionId) -> Result<()>;
 }
 
+/// A driver chosen at run time (the binding's JS driver objects).
+#[async_trait]
+impl RecordIo for Box<dyn RecordIo> {
+    async fn get(&self, id: &SessionId) -> Result<Option<Vec<u8>>> {
+        (**self).get(id).await
+    }
+    async fn set(&self, id: &SessionId, record: &[u8], lifetime: Duration) -> Result<()> {
+        (**self).set(id, record, lifetime).await
+    }
+    async fn remove(&self, id: &SessionId) -> Result<()> {
+        (**self).remove(id).await
+    }
+}
+
 /// Compare-and-set over a [`RecordIo`] (see the [module](self) docs).
 pub struct KvStore<D> {
     driver: D,

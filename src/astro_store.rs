@@ -1,5 +1,5 @@
-//! `NativeStore`: a driver's records by id, without the session around them. This is what
-//! `napi-session/astro` gives Astro: Astro keeps its own session logic (and its own devalue
+//! `NativeStore`, the store of `napi-session/astro`: a driver's records by id, without the session
+//! around them. This is what `napi-session/astro` gives Astro: Astro keeps its own session logic (and its own devalue
 //! encoding) and uses our Rust drivers for the I/O.
 
 use std::sync::Arc;
@@ -11,8 +11,11 @@ use session_core::id::SessionId;
 use session_core::store::{is_tombstone, Expected, SessionStore};
 use session_core::Error;
 
+use session_core::config::{AstroDriverOptions, AstroStore, DEFAULT_DRIVER_CALL_TIMEOUT};
+use session_core::store::kv::RecordIo;
+
 use crate::errors::{guard, guard_async, IntoJs, Result, Settled};
-use crate::sessions::{store, DriverConfig};
+use crate::js_driver::{JsDriver, JsRecordIo};
 
 #[napi]
 pub struct NativeStore {
@@ -25,18 +28,15 @@ pub struct NativeStore {
 
 #[napi]
 impl NativeStore {
-    /// A store on `driver`, whose records live `lifetime` seconds after their last write.
+    /// A store configured by `options` (JSON text `{ driver, ttl }`: `ttl` is how long a record
+    /// lives after its last write), on the driver object `driver` when the options name one.
     #[napi(constructor)]
-    pub fn new(driver: DriverConfig, lifetime: f64) -> Result<Self> {
+    pub fn new(options: String, driver: Option<JsDriver>) -> Result<Self> {
         guard(|| {
-            if !(lifetime.is_finite() && lifetime > 0.0 && lifetime <= session_core::session::MAX_TTL.as_secs_f64()) {
-                return Err(Error::config("ttl must be a number of seconds, more than 0 and at most about 100 years"))
-                    .into_js();
-            }
-            let lifetime = Duration::from_secs_f64(lifetime);
-            let timeout = session_core::session::DEFAULT_TIMEOUT;
-            let max_record_size = session_core::limits::DEFAULT_MAX_SIZE;
-            Ok(Self { store: store(driver, lifetime, timeout, max_record_size).into_js()?, lifetime, timeout, max_record_size })
+            let options = AstroDriverOptions::from_json(&options).into_js()?;
+            let custom = driver.map(|driver| Box::new(JsRecordIo::new(driver, DEFAULT_DRIVER_CALL_TIMEOUT)) as Box<dyn RecordIo>);
+            let AstroStore { store, lifetime, timeout, max_record_size } = options.build(custom).into_js()?;
+            Ok(Self { store, lifetime, timeout, max_record_size })
         })
     }
 
