@@ -34,7 +34,8 @@ export type SessionErrorCode =
   | 'ERR_SESSION_PARSE'
   | 'ERR_SESSION_STORAGE'
   | 'ERR_SESSION_TIMEOUT'
-  | 'ERR_SESSION_CONFIG';
+  | 'ERR_SESSION_CONFIG'
+  | 'ERR_SESSION_PLATFORM';
 
 /** Every failure napi-session reports; `code` is stable, the message says what to do. */
 export declare class SessionError extends Error {
