@@ -48,7 +48,7 @@ export async function typed() {
 
 export function errorsAndCodec(error: unknown) {
   if (error instanceof SessionError) {
-    const code: 'ERR_SESSION_KEY' | 'ERR_SESSION_SERIALIZE' | 'ERR_SESSION_PARSE' | 'ERR_SESSION_STORAGE' | 'ERR_SESSION_TIMEOUT' | 'ERR_SESSION_CONFIG' = error.code;
+    const code: 'ERR_SESSION_KEY' | 'ERR_SESSION_SERIALIZE' | 'ERR_SESSION_PARSE' | 'ERR_SESSION_STORAGE' | 'ERR_SESSION_TIMEOUT' | 'ERR_SESSION_CONFIG' | 'ERR_SESSION_PLATFORM' = error.code;
     return code;
   }
   const text: string = stringify({ a: 1 });
