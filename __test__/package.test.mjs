@@ -13,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 const { currentPlatform } = require('../lib/platform.js');
-const platform = currentPlatform().id;
+const { id: platform, libc } = currentPlatform();
+// npm installs for the platform of the Node.js that runs npm; the tests may run on another one
+// (Node for arm64 under qemu, scripts/test-platforms.mjs), whose platform package is the one to take.
+const installFor = [`--os=${process.platform}`, `--cpu=${process.arch}`, ...(libc ? [`--libc=${libc}`] : [])];
 const scratch = mkdtempSync(path.join(tmpdir(), 'napi-session-pack-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -31,7 +34,7 @@ describe('the packed package', { timeout: 180_000 }, () => {
     main = pack(root);
     native = pack(path.join(root, 'npm', platform));
     writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', native.tarball, main.tarball]);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...installFor, native.tarball, main.tarball]);
   });
 
   it('ships the JS/TS layer and nothing else; the addon comes in its platform package', () => {

@@ -62,7 +62,8 @@ async function main() {
   assert.equal(await fsSessions.fromRequest(cookie).get('hello'), 'world');
   await sessionsWork(fsSessions);
 
-  console.log(`smoke ok: ${process.platform}-${process.arch} Node ${process.version}: stringify/parse, memory and fs sessions, commits`);
+  const addon = Object.keys(require.cache).find((file) => file.endsWith('.node'));
+  console.log(`smoke ok: ${path.basename(addon)} on ${process.platform}-${process.arch} Node ${process.version}: stringify/parse, memory and fs sessions, commits`);
 }
 
 main().catch((error) => {

@@ -1,11 +1,12 @@
 // What the build, release and platform-test scripts share: the package's targets with their
 // napi-rs names, the toolchains a cross build needs, and the glibc check of a Linux binary.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseTriple } from '@napi-rs/cli';
+
+const require = createRequire(import.meta.url);
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
@@ -19,6 +20,8 @@ export const MIN_GLIBC = '2.17';
  * e.g. aarch64-unknown-linux-gnu → linux-arm64-gnu. A glibc pin (`.2.17`) is not part of it.
  */
 export function target(triple) {
+  // Loaded when first needed: `npm test` imports this module before its `npm install` step.
+  const { parseTriple } = require('@napi-rs/cli');
   return parseTriple(triple.replace(/\.\d+\.\d+$/, ''));
 }
 
@@ -75,8 +78,6 @@ export function compareVersions(a, b) {
   return 0;
 }
 
-const require = createRequire(import.meta.url);
-
 /** Runs the napi CLI of the devDependency on this Node.js (not on whatever `node` the PATH has). */
 export function napi(args, options = {}) {
   const cli = path.join(path.dirname(require.resolve('@napi-rs/cli/package.json')), 'dist', 'cli.js');
@@ -84,3 +85,13 @@ export function napi(args, options = {}) {
   if (error) throw error;
   return status;
 }
+
+/**
+ * The node test files, listed: `node --test __test__/` runs the directory on Node 20 and 26, but
+ * Node 22 and 24 take the argument for a file and fail; a glob would not work on Node 20.
+ */
+export const nodeTestFiles = () =>
+  readdirSync(path.join(root, '__test__'))
+    .filter((name) => name.endsWith('.test.mjs'))
+    .sort()
+    .map((name) => path.join('__test__', name));
