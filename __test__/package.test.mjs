@@ -13,14 +13,16 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
 const { currentPlatform } = require('../lib/platform.js');
-const { id: platform, libc } = currentPlatform();
-// npm installs for the platform of the Node.js that runs npm; the tests may run on another one
-// (Node for arm64 under qemu, scripts/test-platforms.mjs), whose platform package is the one to take.
-const installFor = [`--os=${process.platform}`, `--cpu=${process.arch}`, ...(libc ? [`--libc=${libc}`] : [])];
+const platform = currentPlatform().id;
 const scratch = mkdtempSync(path.join(tmpdir(), 'napi-session-pack-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const run = (command, args, cwd = scratch) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (command, args, cwd = scratch) => {
+  // npm is npm.cmd on Windows, which Node.js starts only through a shell; npm's own script is
+  // started directly instead (npm_execpath, set by `npm run`).
+  if (command === 'npm' && process.platform === 'win32' && process.env.npm_execpath) [command, args] = [process.execPath, [process.env.npm_execpath, ...args]];
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+};
 
 const pack = (dir) => {
   const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], dir));
@@ -34,7 +36,7 @@ describe('the packed package', { timeout: 180_000 }, () => {
     main = pack(root);
     native = pack(path.join(root, 'npm', platform));
     writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...installFor, native.tarball, main.tarball]);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', native.tarball, main.tarball]);
   });
 
   it('ships the JS/TS layer and nothing else; the addon comes in its platform package', () => {

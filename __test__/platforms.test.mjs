@@ -27,7 +27,7 @@ function project(name, extra = () => {}) {
   const installed = path.join(dir, 'node_modules', 'napi-session');
   mkdirSync(installed, { recursive: true });
   for (const file of ['package.json', 'index.js', 'binding.js', 'lib']) cpSync(path.join(root, file), path.join(installed, file), { recursive: true });
-  symlinkSync(path.join(root, 'node_modules', 'devalue'), path.join(dir, 'node_modules', 'devalue'));
+  symlinkSync(path.join(root, 'node_modules', 'devalue'), path.join(dir, 'node_modules', 'devalue'), 'junction');
   extra(dir);
   return dir;
 }

@@ -5,7 +5,8 @@
 #   cargo-zigbuild + ziglang (PyPI)   Linux cross builds; glibc 2.17 for the gnu targets
 #   the Rust targets                  aarch64/x86_64 Linux gnu and musl, x86_64-pc-windows-gnu
 #   qemu-user-static                  runs Node.js for arm64 ...
-#   libc6-arm64-cross, libstdc++6-arm64-cross   ... with Debian's arm64 libraries as its sysroot
+#   libc6-arm64-cross, libstdc++6-arm64-cross, libatomic1-arm64-cross
+#                                     ... with Debian's arm64 libraries as its sysroot (Node 26 needs libatomic)
 #   mingw-w64                         links x86_64-pc-windows-gnu
 #   wine64                            runs Windows' node.exe
 # apt-get needs root; without it, the missing Debian packages are listed and the script fails.
@@ -28,7 +29,7 @@ if [ ${#missing_targets[@]} -gt 0 ]; then
   rustup target add "${missing_targets[@]}" >/dev/null
 fi
 
-packages=(qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross mingw-w64 wine64)
+packages=(qemu-user-static libc6-arm64-cross libstdc++6-arm64-cross libatomic1-arm64-cross mingw-w64 wine64)
 missing_packages=()
 for package in "${packages[@]}"; do
   [ "$(dpkg-query -W -f='${Status}' "$package" 2>/dev/null)" = "install ok installed" ] || missing_packages+=("$package")

@@ -168,6 +168,9 @@ const steps = {
       NODE_OPTIONS: `--require ${path.join(root, '__test__', 'helpers', 'emulated-spawn.cjs')}`,
       NAPI_SESSION_EMULATOR: JSON.stringify(QEMU),
       NAPI_SESSION_EMULATED_NODE: node,
+      // The package test's `npm install` runs on this machine's npm, which refuses the arm64
+      // platform package (EBADPLATFORM) that the emulated Node.js is to load; --force takes it.
+      npm_config_force: 'true',
     };
     // The Astro site test needs Astro's bundler (rolldown), whose binary node_modules holds for
     // linux-x64 only; Astro is tested on arm64 by the release workflow.
