@@ -171,6 +171,27 @@ describe('the per-platform packages', () => {
     assert.deepEqual(pkg.optionalDependencies, Object.fromEntries(targets.map((t) => [packageName(t), pkg.version])));
   });
 
+  it('take the release binaries from `napi artifacts`, and pass `napi prepublish --dry-run`', () => {
+    // A copy of the release layout, with one stand-in binary per target where the release
+    // workflow downloads them (artifacts/bindings-<target>/).
+    const release = path.join(scratch, 'release');
+    mkdirSync(release);
+    for (const file of ['package.json', 'LICENSE']) cpSync(path.join(root, file), path.join(release, file));
+    cpSync(path.join(root, 'npm'), path.join(release, 'npm'), { recursive: true, filter: (source) => !source.endsWith('.node') });
+    for (const t of targets) {
+      mkdirSync(path.join(release, 'artifacts', `bindings-${t.triple}`), { recursive: true });
+      writeFileSync(path.join(release, 'artifacts', `bindings-${t.triple}`, artifactName(t)), `binary for ${t.triple}`);
+    }
+    const cli = path.join(path.dirname(require.resolve('@napi-rs/cli/package.json')), 'dist', 'cli.js');
+    execFileSync(process.execPath, [cli, 'artifacts', '--cwd', release], { stdio: 'pipe' });
+    for (const t of targets) assert.equal(readFileSync(path.join(release, 'npm', t.platformArchABI, artifactName(t)), 'utf8'), `binary for ${t.triple}`);
+    execFileSync('git', ['init', '-q'], { cwd: release }); // napi prepublish reads the last commit
+    execFileSync('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', 'commit', '-q', '--allow-empty', '-m', pkg.version], { cwd: release });
+    execFileSync(process.execPath, [cli, 'pre-publish', '-t', 'npm', '--no-gh-release', '--dry-run', '--cwd', release], { stdio: 'pipe' });
+    assert.match(pkg.scripts.prepublishOnly, /^napi prepublish -t npm --no-gh-release$/);
+    assert.match(pkg.scripts.artifacts, /^napi artifacts$/);
+  });
+
   it('each carry the LICENSE', () => {
     const license = readFileSync(path.join(root, 'LICENSE'), 'utf8');
     assert.match(license, /^MIT License\n\nCopyright \(c\) \d{4} napi-session contributors\n/);
