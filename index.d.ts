@@ -35,6 +35,9 @@ export type SessionErrorCode =
   | 'ERR_SESSION_STORAGE'
   | 'ERR_SESSION_TIMEOUT'
   | 'ERR_SESSION_CONFIG'
+  /** A bug in napi-session (a Rust panic caught before it reached Node); please report it. */
+  | 'ERR_SESSION_INTERNAL'
+  /** Thrown by require/import: no native binary for this platform loads (lib/platform.js). */
   | 'ERR_SESSION_PLATFORM';
 
 /** Every failure napi-session reports; `code` is stable, the message says what to do. */
@@ -46,7 +49,10 @@ export declare class SessionError extends Error {
 
 export interface MemoryDriverOptions {
   name: 'memory';
-  /** The most sessions held; when full, those closest to expiring make room. Default 10 000. */
+  /**
+   * The most sessions held. When full, expired sessions make room first, then the least recently
+   * used (read or written); `sessions.stats()` counts those evictions. Default 10 000.
+   */
   maxEntries?: number;
 }
 
@@ -133,15 +139,52 @@ export interface SessionsOptions {
   /** The cookie's name, or its options. HttpOnly is always set. */
   cookie?: string | CookieOptions;
   /**
-   * Seconds: the default lifetime of every value, and of the stored session after its last write.
-   * Without it values do not expire on their own, and a stored session lives 24 hours after its
-   * last write.
+   * Seconds: the default lifetime of every value (from when it is set, however the session is
+   * used), and the idle timeout when `idleTimeout` is not given. Without it values do not expire
+   * on their own.
    */
   ttl?: number;
-  /** Seconds a stored session lives after its last write; default `ttl`, or 24 hours. */
+  /**
+   * Seconds a session lives after it was last used: writes renew it, and so do reads once half of
+   * it has passed. Default `ttl`, or 24 hours.
+   */
   idleTimeout?: number;
-  /** The largest stored session, in bytes; a commit that would exceed it fails. */
+  /** Seconds a session lives after it was created, however active. Default: no limit. */
+  absoluteTimeout?: number;
+  /** With a cookie `maxAge`: send the cookie again (renewing it) whenever a read renews the session. */
+  rolling?: boolean;
+  /**
+   * Sign the session id in the cookie (`s:<id>.<signature>`, HMAC-SHA256, as express-session
+   * writes it): the first secret signs, all verify. Each at least 32 bytes. Then unsigned or
+   * tampered cookies start a new session.
+   */
+  secrets?: string | string[];
+  /**
+   * Seconds a load or a commit may take in all, every wait included (other requests' commits to
+   * the same session, locks, connections, commands, retries); past it, ERR_SESSION_TIMEOUT.
+   * Default: `connectTimeout + commandTimeout` for redis, twice `commandTimeout` for a driver
+   * object, 5 seconds otherwise.
+   */
+  timeout?: number;
+  /**
+   * The largest stored session, in bytes, written or read back: a commit over it fails with
+   * ERR_SESSION_SERIALIZE (and a `set()` of a value over it at once); a stored session over it is
+   * refused with ERR_SESSION_PARSE and discarded. Default 1 MiB.
+   */
   maxSize?: number;
+  /** The deepest nesting of a value, for `set()` and for reads alike. Default 1000. */
+  maxDepth?: number;
+  /**
+   * How many times its stored size a value read may grow (a hostile record can reference one
+   * long string many times); past it, ERR_SESSION_PARSE. Default 16 (and always at least 1 MiB).
+   */
+  maxExpansion?: number;
+}
+
+/** What a driver tells of its state: the memory driver's sessions held and evictions. */
+export interface DriverStats {
+  entries?: number;
+  evictions?: number;
 }
 
 export interface SetOptions {
@@ -151,7 +194,10 @@ export interface SetOptions {
 
 /** One request's session, with the API of Astro's `Astro.session`. */
 export interface Session {
-  /** The session id (a v4 UUID), or `undefined` while the session has none. */
+  /**
+   * The session id (a v4 UUID), or `undefined` while there is none — including before the session
+   * named by the request's cookie has been read (until then the cookie is only a claim).
+   */
   readonly sessionID: string | undefined;
   get<K extends AnyKey>(key: K): Promise<ValueOf<K> | undefined>;
   has(key: AnyKey): Promise<boolean>;
@@ -160,8 +206,22 @@ export interface Session {
   entries(): Promise<[string, any][]>;
   /** Checks and copies `value` at once; throws ERR_SESSION_SERIALIZE for what cannot be stored. */
   set<K extends AnyKey>(key: K, value: ValueOf<K>, options?: SetOptions): void;
+  /** As `set`, for a value the next request to read it gets, and no other (a message after a redirect). */
+  flash<K extends AnyKey>(key: K, value: ValueOf<K>, options?: SetOptions): void;
+  /**
+   * Atomic read-modify-write of one key, stored at once: `fn` runs again on the stored value if
+   * another request changed the key meanwhile, so no update is lost. Resolves to the value stored.
+   */
+  update<K extends AnyKey>(
+    key: K,
+    fn: (current: ValueOf<K> | undefined) => ValueOf<K> | Promise<ValueOf<K>>,
+    options?: SetOptions,
+  ): Promise<ValueOf<K>>;
   delete(key: AnyKey): void;
-  /** New id, same data (session fixation defence); the old record is removed at commit. */
+  /**
+   * New id, same data (session fixation defence). At commit the data is stored under the new id,
+   * then the old id is retired; requests still in flight on the old id drop their changes.
+   */
   regenerate(): Promise<void>;
   /** Removes the session from storage at commit, and expires its cookie. */
   destroy(): void;
@@ -180,6 +240,8 @@ export type RequestLike =
 export interface Sessions {
   /** The session of `request`: its cookie is read now, its stored data when first needed. */
   fromRequest(request: RequestLike): Session;
+  /** What the driver tells of its state (`{}` for drivers that keep nothing in process). */
+  stats(): DriverStats;
   /**
    * Express / Connect middleware: sets `req.session`, and persists it before the response
    * headers are sent; storage errors go to `next(err)`.
@@ -203,5 +265,15 @@ export declare function createSessions(options?: SessionsOptions): Sessions;
 /** devalue text of `value`: byte-identical to devalue's `stringify` with Astro's URL reducer. */
 export declare function stringify(value: unknown): string;
 
-/** The value of devalue text (devalue 5 or 6, Astro's sessions). */
-export declare function parse(text: string): any;
+export interface ParseOptions {
+  /** The deepest nesting accepted. Default 1000. */
+  maxDepth?: number;
+  /** How many times the text's size the value may take (at least 1 MiB). Default 16. */
+  maxExpansion?: number;
+}
+
+/**
+ * The value of devalue text (devalue 5 or 6, Astro's sessions). Hostile text costs at most what
+ * the limits allow: past them, ERR_SESSION_PARSE.
+ */
+export declare function parse(text: string, options?: ParseOptions): any;

@@ -278,6 +278,38 @@ describe('redis driver outages', () => {
     await target.kill();
   });
 
+  it('with 400 commits in flight on a frozen server, each gives up within its own timeout, waits included', async () => {
+    const target = await RedisServer.start();
+    const sessions = createSessions({ driver: { name: 'redis', url: target.url, base: 'queue', ...timeouts } });
+    const shared = await newSession(sessions, { n: 0 });
+    target.pause();
+    try {
+      const started = performance.now();
+      const commit = async (cookie) => {
+        const session = sessions.fromRequest(cookie);
+        session.set('x', 1); // a blind write: it reads under its turn, then writes
+        const begun = performance.now();
+        const error = await session.commit().then(() => null, (error) => error);
+        return { code: error?.code, ms: performance.now() - begun };
+      };
+      // Half on one session (they take turns), half on sessions of their own.
+      const outcomes = await Promise.all([
+        ...Array.from({ length: 200 }, () => commit(cookieFor(shared))),
+        ...Array.from({ length: 200 }, () => commit('')),
+      ]);
+      const total = performance.now() - started;
+      const slowest = Math.max(...outcomes.map((outcome) => outcome.ms));
+      console.log(`frozen server, 400 commits in flight: slowest ${slowest.toFixed(0)} ms, all done in ${total.toFixed(0)} ms`);
+      assert.ok(outcomes.every((outcome) => outcome.code === 'ERR_SESSION_TIMEOUT'), JSON.stringify(outcomes.find((o) => o.code !== 'ERR_SESSION_TIMEOUT')));
+      // The bound is connectTimeout + commandTimeout (1 s) per commit, turns included.
+      assert.ok(slowest < 1_600, `a commit waited ${slowest.toFixed(0)} ms`);
+    } finally {
+      target.resume();
+    }
+    await newSession(sessions, { back: true });
+    await target.kill();
+  });
+
   it('rejects while the server is down at first use, and connects once it is up', async () => {
     const target = await RedisServer.start();
     await target.kill();

@@ -9,7 +9,7 @@
 
 const { NativeStore } = require('./native');
 const { normalizeDriverOptions, DEFAULT_LIFETIME } = require('./options');
-const { SessionError, toSessionError } = require('./errors');
+const { SessionError, callNative, awaitNative } = require('./errors');
 
 /**
  * Astro's driver factory. `config.driver` is "fs" (default), "memory" or "redis", or
@@ -19,27 +19,19 @@ const { SessionError, toSessionError } = require('./errors');
 function napiSessionDriver(config = {}) {
   const { driver = 'fs', ttl = DEFAULT_LIFETIME, ...driverOptions } = config;
   const options = typeof driver === 'string' ? { name: driver, ...driverOptions } : { ...driver, ...driverOptions };
-  if (typeof ttl !== 'number' || !(ttl > 0) || !Number.isFinite(ttl)) {
+  // The type is checked here; the range, in Rust.
+  if (typeof ttl !== 'number') {
     throw new SessionError('ERR_SESSION_CONFIG', 'napi-session/astro: ttl must be a number of seconds, more than 0');
   }
-  let store;
-  try {
-    store = new NativeStore(normalizeDriverOptions(options), ttl);
-  } catch (error) {
-    throw toSessionError(error, 'ERR_SESSION_CONFIG');
-  }
-  const call = async (work) => {
-    try {
-      return await work();
-    } catch (error) {
-      throw toSessionError(error, 'ERR_SESSION_STORAGE');
-    }
-  };
+  const store = callNative(() => new NativeStore(normalizeDriverOptions(options), ttl));
   return {
     name: 'napi-session',
-    getItem: (key) => call(() => store.getItem(key)),
-    setItem: (key, value) => call(() => store.setItem(key, typeof value === 'string' ? value : JSON.stringify(value))),
-    removeItem: (key) => call(() => store.removeItem(key)),
+    getItem: (key) => awaitNative(store.getItem(key)),
+    // A key that is not a session id (an upper-case UUID that Astro's own check lets through, say)
+    // is "not found", so Astro starts a fresh session instead of answering 500.
+    hasItem: async (key) => (await awaitNative(store.getItem(key))) !== null,
+    setItem: (key, value) => awaitNative(store.setItem(key, typeof value === 'string' ? value : JSON.stringify(value))),
+    removeItem: (key) => awaitNative(store.removeItem(key)),
   };
 }
 

@@ -3,8 +3,8 @@
 /**
  * Every failure napi-session reports is a SessionError with a stable `code`:
  * ERR_SESSION_KEY, ERR_SESSION_SERIALIZE, ERR_SESSION_PARSE, ERR_SESSION_STORAGE,
- * ERR_SESSION_TIMEOUT, ERR_SESSION_CONFIG, or ERR_SESSION_PLATFORM (no native binary loads
- * on this machine; lib/platform.js).
+ * ERR_SESSION_TIMEOUT, ERR_SESSION_CONFIG, ERR_SESSION_INTERNAL (a bug), or ERR_SESSION_PLATFORM
+ * (no native binary loads on this machine; lib/platform.js).
  */
 class SessionError extends Error {
   constructor(code, message, options) {
@@ -14,18 +14,34 @@ class SessionError extends Error {
   }
 }
 
-// The Rust core reports its errors as "ERR_SESSION_X: message" (see src/errors.rs).
-const NATIVE_MESSAGE = /^(ERR_SESSION_[A-Z]+): ([\s\S]*)$/;
-
 /**
- * Turns whatever a native call threw into a SessionError. Errors without a code of ours (which
- * should not happen) keep their message under `fallbackCode`, with the original as `cause`.
+ * Turns what a native call threw into a SessionError. The Rust side puts the stable code in the
+ * error's `code` (src/errors.rs); anything else it could throw (an argument napi-rs could not
+ * convert) is a bug of this package's, reported as ERR_SESSION_INTERNAL with the original as `cause`.
  */
-function toSessionError(error, fallbackCode) {
+function toSessionError(error) {
   if (error instanceof SessionError) return error;
-  const match = NATIVE_MESSAGE.exec(error?.message ?? '');
-  if (match) return new SessionError(match[1], match[2]);
-  return new SessionError(fallbackCode, String(error?.message ?? error), { cause: error });
+  const code = error?.code;
+  if (typeof code === 'string' && code.startsWith('ERR_SESSION_')) return new SessionError(code, error.message);
+  return new SessionError('ERR_SESSION_INTERNAL', `napi-session internal error: ${error?.message ?? error}`, { cause: error });
 }
 
-module.exports = { SessionError, toSessionError };
+/** Runs a native call, turning what it throws into a SessionError. */
+function callNative(work) {
+  try {
+    return work();
+  } catch (error) {
+    throw toSessionError(error);
+  }
+}
+
+/** Awaits a native call's promise, turning its rejection into a SessionError. */
+async function awaitNative(promise) {
+  try {
+    return await promise;
+  } catch (error) {
+    throw toSessionError(error);
+  }
+}
+
+module.exports = { SessionError, toSessionError, callNative, awaitNative };

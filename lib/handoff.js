@@ -52,6 +52,8 @@ let seen = null; // objects already checked (shared references, cycles)
 let trailer = null; // [kind, object, payload, …] for the trailer
 let v8CannotCarry = false; // the value holds what V8's format would lose: write devalue text
 let path = null; // devalue-style path segments; tracked only on the second, error-reporting walk
+let depth = 0; // objects open on the walk's path
+let maxDepth = Infinity; // the deepest a value may be (the sessions' maxDepth), so nothing stored is unreadable
 
 function check(value) {
   const type = typeof value;
@@ -67,6 +69,13 @@ function check(value) {
 function checkObject(object) {
   if (seen.has(object)) return;
   seen.add(object);
+  if (depth >= maxDepth) unsupported(`The value is nested more than ${maxDepth} levels deep (maxDepth)`);
+  depth++;
+  checkObjectOfItsKind(object);
+  depth--;
+}
+
+function checkObjectOfItsKind(object) {
   const proto = Object.getPrototypeOf(object);
   // Astro's URL reducer runs before any other check in devalue.
   if (proto === URL_PROTO) return addToTrailer(TRAILER_URL, object, object.href);
@@ -220,11 +229,13 @@ function devalueString(text) {
  * Checks `value` against devalue's rules. Throws ERR_SESSION_SERIALIZE naming the path of the
  * first unsupported part; `describe(path, reason)` words the message.
  */
-function validate(value, describe) {
+function validate(value, describe, depthLimit = Infinity) {
   seen = new Set();
   trailer = null;
   v8CannotCarry = false;
   path = null;
+  depth = 0;
+  maxDepth = depthLimit;
   try {
     check(value);
   } catch (error) {
@@ -240,6 +251,7 @@ function validate(value, describe) {
 function locate(value) {
   seen = new Set();
   path = [];
+  depth = 0;
   try {
     check(value);
     return '';
@@ -261,10 +273,11 @@ let useV8Format = true;
 
 /**
  * The value as bytes for Rust: V8's format, or devalue text where that format cannot carry it.
- * `describe(path, reason)` words the error message when the value cannot be stored.
+ * `describe(path, reason)` words the error message when the value cannot be stored; a value nested
+ * deeper than `maxDepth` cannot.
  */
-function encode(value, describe) {
-  validate(value, describe);
+function encode(value, describe, maxDepth) {
+  validate(value, describe, maxDepth);
   const found = trailer;
   trailer = null;
   if (useV8Format && !v8CannotCarry) {

@@ -12,7 +12,7 @@ const DEFAULT_FS_BASE = '.astro/session';
 /** How long a stored session lives after its last write when neither ttl nor idleTimeout is set. */
 const DEFAULT_LIFETIME = 24 * 60 * 60;
 
-const OPTIONS = new Set(['driver', 'cookie', 'ttl', 'idleTimeout', 'maxSize']);
+const OPTIONS = new Set(['driver', 'cookie', 'ttl', 'idleTimeout', 'absoluteTimeout', 'rolling', 'secrets', 'timeout', 'maxSize', 'maxDepth', 'maxExpansion']);
 const COOKIE_OPTIONS = new Set(['name', 'domain', 'path', 'maxAge', 'sameSite', 'secure', 'partitioned', 'priority']);
 const DRIVER_OPTIONS = {
   memory: new Set(['name', 'maxEntries']),
@@ -151,7 +151,17 @@ function normalizeRedisTls(tls) {
   return config;
 }
 
-function normalizeCookie(cookie) {
+/** `secrets`: a string or a list of them; the first signs, all verify. */
+function normalizeSecrets(secrets) {
+  if (secrets === undefined) return undefined;
+  const list = typeof secrets === 'string' ? [secrets] : secrets;
+  if (!Array.isArray(list) || !list.every((secret) => typeof secret === 'string')) {
+    throw configError('secrets must be a string or a list of strings (the first signs, all verify)');
+  }
+  return list;
+}
+
+function normalizeCookie(cookie, secrets) {
   const options = typeof cookie === 'string' ? { name: cookie } : cookie ?? {};
   if (typeof options !== 'object') throw configError('cookie must be a name or an object { name, ... }');
   checkKnown(options, COOKIE_OPTIONS, 'cookie');
@@ -178,6 +188,7 @@ function normalizeCookie(cookie) {
     secure: optionalBoolean('secure', process.env.NODE_ENV === 'production'),
     partitioned: optionalBoolean('partitioned', false),
     priority: optionalString('priority')?.toLowerCase(),
+    secrets: normalizeSecrets(secrets),
   };
 }
 
@@ -185,17 +196,36 @@ function normalizeCookie(cookie) {
 function normalizeOptions(options = {}) {
   if (options === null || typeof options !== 'object') throw configError('createSessions() takes an options object');
   checkKnown(options, OPTIONS, 'createSessions()');
-  const ttl = seconds(options.ttl, 'ttl');
-  const idleTimeout = seconds(options.idleTimeout, 'idleTimeout');
-  if (options.maxSize !== undefined && !(Number.isInteger(options.maxSize) && options.maxSize > 0)) {
-    throw configError('maxSize must be a whole number of bytes, 1 or more');
-  }
+  const positive = (name) => {
+    const value = seconds(options[name], name);
+    if (value === 0) throw configError(`${name} must be more than 0 seconds`);
+    return value;
+  };
+  const ttl = positive('ttl');
+  const idleTimeout = positive('idleTimeout');
+  const booleanOption = (name) => {
+    const value = options[name] ?? false;
+    if (typeof value !== 'boolean') throw configError(`${name} must be true or false`);
+    return value;
+  };
+  const wholeNumber = (name) => {
+    const value = options[name];
+    if (value !== undefined && !(Number.isSafeInteger(value) && value > 0)) {
+      throw configError(`${name} must be a whole number, 1 or more`);
+    }
+    return value;
+  };
   return {
     driver: normalizeDriver(options.driver ?? 'fs'),
-    cookie: normalizeCookie(options.cookie),
+    cookie: normalizeCookie(options.cookie, options.secrets),
     ttl,
     lifetime: idleTimeout ?? ttl ?? DEFAULT_LIFETIME,
-    maxSize: options.maxSize,
+    absoluteTimeout: positive('absoluteTimeout'),
+    rolling: booleanOption('rolling'),
+    timeout: positive('timeout'),
+    maxSize: wholeNumber('maxSize'),
+    maxDepth: wholeNumber('maxDepth'),
+    maxExpansion: wholeNumber('maxExpansion'),
   };
 }
 

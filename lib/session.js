@@ -5,7 +5,7 @@
 // once per request, off the JS thread — and a request that never reads storage never waits.
 
 const { encode, decode } = require('./handoff');
-const { SessionError, toSessionError } = require('./errors');
+const { SessionError, callNative, awaitNative } = require('./errors');
 
 function checkKey(key) {
   if (typeof key !== 'string' || key === '') {
@@ -16,30 +16,40 @@ function checkKey(key) {
   }
 }
 
+/** The type is checked here (napi would refuse it with a message of its own); the range, in Rust. */
+function checkTtl(ttl) {
+  if (ttl !== undefined && typeof ttl !== 'number') {
+    throw new SessionError('ERR_SESSION_CONFIG', `ttl must be a number of seconds (got ${describe(ttl)}).`);
+  }
+}
+
+/** How often update() runs its function before it gives up on a key other requests keep changing. */
+const MAX_UPDATE_RUNS = 100;
+
 function describe(value) {
   return typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }
 
-/** Calls the native session, turning what it throws into a SessionError. */
-function call(fallbackCode, work) {
-  try {
-    return work();
-  } catch (error) {
-    throw toSessionError(error, fallbackCode);
-  }
-}
-
 class Session {
   #native;
+  #maxDepth;
   /** The load in flight, shared by every read that needs it. */
   #loading = null;
 
-  /** @param {import('../binding').NativeSession} native */
-  constructor(native) {
+  /**
+   * @param {import('../binding').NativeSession} native
+   * @param {number} maxDepth the deepest nesting a value may have (the sessions' maxDepth)
+   */
+  constructor(native, maxDepth) {
     this.#native = native;
+    this.#maxDepth = maxDepth;
   }
 
-  /** The session id (a v4 UUID), or undefined while the session has none. */
+  /**
+   * The session id (a v4 UUID), or undefined while there is none: before the stored session
+   * named by the cookie has been read (the cookie is only the client's claim until then), or
+   * when it does not exist and no new session was started.
+   */
   get sessionID() {
     return this.#native.sessionId ?? undefined;
   }
@@ -80,36 +90,83 @@ class Session {
    */
   set(key, value, { ttl } = {}) {
     checkKey(key);
-    if (ttl !== undefined && !(typeof ttl === 'number' && Number.isFinite(ttl) && ttl >= 0)) {
-      throw new SessionError('ERR_SESSION_CONFIG', `ttl must be a number of seconds, 0 or more (got ${describe(ttl)}).`);
+    checkTtl(ttl);
+    const bytes = this.#encode(key, value);
+    callNative(() => this.#native.set(key, bytes, ttl));
+  }
+
+  /**
+   * As `set`, for a value read once: the next request that reads `key` gets it, and it is gone for
+   * every other (exactly one reader, even among concurrent requests) — a message after a redirect.
+   */
+  flash(key, value, { ttl } = {}) {
+    checkKey(key);
+    checkTtl(ttl);
+    const bytes = this.#encode(key, value);
+    callNative(() => this.#native.flash(key, bytes, ttl));
+  }
+
+  /**
+   * An atomic read-modify-write of one key: `fn(current)` computes the new value, which is stored
+   * at once if the key still holds `current`; if another request changed it meanwhile, `fn` runs
+   * again on the value as stored. Resolves to the value stored. No increment is lost, across
+   * requests and processes. (For a session not stored yet, or a key this request already set,
+   * the new value is set as by `set()` and stored at commit.)
+   */
+  async update(key, fn, { ttl } = {}) {
+    checkKey(key);
+    checkTtl(ttl);
+    if (typeof fn !== 'function') throw new SessionError('ERR_SESSION_CONFIG', 'update() takes a function (current value) => new value.');
+    let base = await this.#read(() => this.#native.get(key));
+    try {
+      for (let attempt = 0; attempt < MAX_UPDATE_RUNS; attempt++) {
+        const next = await fn(base === undefined ? undefined : decode(base));
+        const bytes = this.#encode(key, next);
+        const outcome = await awaitNative(this.#native.update(key, base ?? null, bytes, ttl));
+        if (outcome.done) return next;
+        // Changed meanwhile: fn runs again on the value as stored, while this session keeps its
+        // turn (so keep fn quick: other requests of the session wait for it).
+        base = outcome.current ?? undefined;
+      }
+    } finally {
+      this.#native.releaseTurn();
     }
-    const bytes = encode(value, (path, reason) =>
-      `The session data for ${JSON.stringify(key)} could not be serialized: ${reason}${path ? ` (at ${path})` : ''}. ` +
-      'Session values can be what devalue supports: plain objects, arrays, primitives, Date, Map, Set, RegExp, URL, BigInt, typed arrays.',
+    throw new SessionError(
+      'ERR_SESSION_STORAGE',
+      `update() of ${JSON.stringify(key)}: other requests changed it ${MAX_UPDATE_RUNS} times while this one computed its value; not saved.`,
     );
-    call('ERR_SESSION_KEY', () => this.#native.set(key, bytes, ttl));
+  }
+
+  #encode(key, value) {
+    return encode(
+      value,
+      (path, reason) =>
+        `The session data for ${JSON.stringify(key)} could not be serialized: ${reason}${path ? ` (at ${path})` : ''}. ` +
+        'Session values can be what devalue supports: plain objects, arrays, primitives, Date, Map, Set, RegExp, URL, BigInt, typed arrays.',
+      this.#maxDepth,
+    );
   }
 
   delete(key) {
     checkKey(key);
-    call('ERR_SESSION_KEY', () => this.#native.delete(key));
+    callNative(() => this.#native.delete(key));
   }
 
   /** Ends the session: its data is removed from storage at commit, and its cookie expired. */
   destroy() {
-    this.#native.destroy();
+    callNative(() => this.#native.destroy());
   }
 
   /** Moves the session's data to a new id (session fixation defence). */
   async regenerate() {
     await this.#ensureLoaded();
-    call('ERR_SESSION_STORAGE', () => this.#native.regenerate());
+    callNative(() => this.#native.regenerate());
   }
 
   /** Switches to the stored session `id`; changes not committed are dropped. */
   async load(id) {
     if (typeof id !== 'string') throw new SessionError('ERR_SESSION_KEY', `load() takes a session id string (got ${describe(id)}).`);
-    call('ERR_SESSION_KEY', () => this.#native.switchTo(id));
+    callNative(() => this.#native.switchTo(id));
     await this.#ensureLoaded();
   }
 
@@ -117,19 +174,19 @@ class Session {
   async commit() {
     // A request that changed nothing skips the trip to the Rust thread pool altogether.
     if (!this.#native.dirty) return [];
-    try {
-      return await this.#native.commit();
-    } catch (error) {
-      throw toSessionError(error, 'ERR_SESSION_STORAGE');
-    }
+    return awaitNative(this.#native.commit());
   }
 
-  /** Runs `read`; if the stored values are needed first (it answers null), loads them and retries. */
+  /**
+   * Runs `read`; if the stored values are needed first (it answers null), loads them, and if flash
+   * values must be taken first (it answers { consume }), takes them; then asks again.
+   */
   async #read(read) {
-    for (let attempt = 0; attempt < 3; attempt++) {
-      const answer = call('ERR_SESSION_STORAGE', read);
-      if (answer !== null) return answer;
-      await this.#ensureLoaded();
+    for (let attempt = 0; attempt < 4; attempt++) {
+      const answer = callNative(read);
+      if (answer === null) await this.#ensureLoaded();
+      else if (answer?.consume !== undefined) await awaitNative(this.#native.consume(answer.consume));
+      else return answer;
     }
     throw new SessionError('ERR_SESSION_STORAGE', 'The session changed while it was being loaded; try again.');
   }
@@ -138,11 +195,7 @@ class Session {
     this.#loading ??= this.#native.load().finally(() => {
       this.#loading = null;
     });
-    try {
-      await this.#loading;
-    } catch (error) {
-      throw toSessionError(error, 'ERR_SESSION_STORAGE');
-    }
+    await awaitNative(this.#loading);
   }
 }
 

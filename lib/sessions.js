@@ -3,7 +3,7 @@
 const { NativeSessions } = require('./native');
 const { normalizeOptions } = require('./options');
 const { Session } = require('./session');
-const { toSessionError, SessionError } = require('./errors');
+const { callNative, SessionError } = require('./errors');
 const { middleware } = require('./middleware');
 const { handle } = require('./handle');
 
@@ -12,14 +12,20 @@ function cookieHeaderOf(request) {
   if (typeof request === 'string') return request;
   if (request === undefined || request === null) return undefined;
   const headers = request.headers;
-  if (headers && typeof headers.get === 'function') return headers.get('cookie') ?? undefined;
-  if (headers && typeof headers === 'object') {
-    const cookie = headers.cookie;
-    return Array.isArray(cookie) ? cookie.join('; ') : cookie;
+  let cookie;
+  if (headers && typeof headers.get === 'function') cookie = headers.get('cookie') ?? undefined;
+  else if (headers && typeof headers === 'object') cookie = headers.cookie;
+  else {
+    throw new SessionError(
+      'ERR_SESSION_CONFIG',
+      'fromRequest() takes an IncomingMessage, a Fetch Request, or a Cookie header string.',
+    );
   }
+  if (Array.isArray(cookie) && cookie.every((part) => typeof part === 'string')) return cookie.join('; ');
+  if (cookie === undefined || cookie === null || typeof cookie === 'string') return cookie ?? undefined;
   throw new SessionError(
     'ERR_SESSION_CONFIG',
-    'fromRequest() takes an IncomingMessage, a Fetch Request, or a Cookie header string.',
+    `fromRequest(): the request's cookie header must be a string (got ${typeof cookie}).`,
   );
 }
 
@@ -28,16 +34,25 @@ class Sessions {
 
   constructor(options) {
     const config = normalizeOptions(options);
-    try {
-      this.#native = new NativeSessions(config);
-    } catch (error) {
-      throw toSessionError(error, 'ERR_SESSION_CONFIG');
-    }
+    this.#native = callNative(() => new NativeSessions(config));
+    this.#maxDepth = this.#native.maxDepth;
   }
+
+  #maxDepth;
 
   /** The session of a request (IncomingMessage, Fetch Request, or a Cookie header string). */
   fromRequest(request) {
-    return new Session(this.#native.open(cookieHeaderOf(request)));
+    return new Session(this.#native.open(cookieHeaderOf(request)), this.#maxDepth);
+  }
+
+  /**
+   * What the driver tells of its state. The memory driver: `{ entries, evictions }`, the sessions
+   * it holds and how many it has dropped to make room (each an involuntary sign-out: if it grows,
+   * raise maxEntries). Other drivers: `{}`.
+   */
+  stats() {
+    const { entries, evictions } = callNative(() => this.#native.stats());
+    return entries === undefined && evictions === undefined ? {} : { entries, evictions };
   }
 
   /**

@@ -4,13 +4,13 @@
 
 mod codec;
 mod errors;
-mod js_store;
+mod js_driver;
 mod raw_store;
 mod session;
 mod sessions;
 
 // The codec and the session allocate many small objects per request; mimalloc was measured
-// 1.3-3.5x faster than glibc malloc on those paths (PERFORMANCE-NOTES).
+// 1.3-3.5x faster than glibc malloc on those paths (on a 2-core Linux box).
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

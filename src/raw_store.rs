@@ -6,58 +6,69 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use napi_derive::napi;
+use session_core::deadline::Deadline;
 use session_core::id::SessionId;
-use session_core::store::{Expected, SessionStore, TOMBSTONE};
+use session_core::store::{is_tombstone, Expected, SessionStore};
 use session_core::Error;
 
-use crate::errors::IntoNapi;
+use crate::errors::{guard, guard_async, IntoJs, Result, Settled};
 use crate::sessions::{store, DriverConfig};
 
 #[napi]
 pub struct NativeStore {
     store: Arc<dyn SessionStore>,
     lifetime: Duration,
+    timeout: Duration,
 }
 
 #[napi]
 impl NativeStore {
     /// A store on `driver`, whose records live `lifetime` seconds after their last write.
     #[napi(constructor)]
-    pub fn new(driver: DriverConfig, lifetime: f64) -> napi::Result<Self> {
-        if !(lifetime.is_finite() && lifetime > 0.0) {
-            return Err(Error::config("ttl must be a number of seconds, more than 0")).into_napi();
-        }
-        let lifetime = Duration::from_secs_f64(lifetime);
-        Ok(Self { store: store(driver, lifetime).into_napi()?, lifetime })
+    pub fn new(driver: DriverConfig, lifetime: f64) -> Result<Self> {
+        guard(|| {
+            if !(lifetime.is_finite() && lifetime > 0.0 && lifetime <= session_core::session::MAX_TTL.as_secs_f64()) {
+                return Err(Error::config("ttl must be a number of seconds, more than 0 and at most about 100 years"))
+                    .into_js();
+            }
+            let lifetime = Duration::from_secs_f64(lifetime);
+            let timeout = session_core::session::DEFAULT_TIMEOUT;
+            Ok(Self { store: store(driver, lifetime, timeout).into_js()?, lifetime, timeout })
+        })
     }
 
-    /// The record of session `id`, or null (none, expired, or destroyed).
-    #[napi]
-    pub async fn get_item(&self, id: String) -> napi::Result<Option<String>> {
-        let id = session_id(&id)?;
-        let record = self.store.load(&id).await.into_napi()?;
-        Ok(record
-            .filter(|record| record.as_slice() != TOMBSTONE)
-            .map(|record| String::from_utf8_lossy(&record).into_owned()))
+    /// The record of session `id`, or null (none, expired, or ended).
+    #[napi(ts_return_type = "Promise<string | null>")]
+    pub async fn get_item(&self, id: String) -> napi::Result<Settled<Option<String>>> {
+        let (store, deadline) = (self.store.clone(), Deadline::after(self.timeout));
+        guard_async(async move {
+            let Some(id) = SessionId::parse(&id) else { return Ok(None) };
+            let record = deadline.run("loading the session", store.load(&id)).await?;
+            Ok(record.filter(|record| !is_tombstone(record)).map(|record| String::from_utf8_lossy(&record).into_owned()))
+        })
+        .await
     }
 
-    #[napi]
-    pub async fn set_item(&self, id: String, record: String) -> napi::Result<()> {
-        let id = session_id(&id)?;
-        self.store.save(&id, record.as_bytes(), self.lifetime, Expected::Any).await.into_napi()?;
-        Ok(())
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn set_item(&self, id: String, record: String) -> napi::Result<Settled<()>> {
+        let (store, deadline, lifetime) = (self.store.clone(), Deadline::after(self.timeout), self.lifetime);
+        guard_async(async move {
+            // Keys are session ids: anything else never reaches a store (no path or key from outside).
+            let id = SessionId::parse(&id)
+                .ok_or_else(|| Error::key("napi-session/astro stores sessions under session ids (v4 UUIDs) only"))?;
+            deadline.run("saving the session", store.save(&id, record.as_bytes(), lifetime, Expected::Any)).await?;
+            Ok(())
+        })
+        .await
     }
 
-    #[napi]
-    pub async fn remove_item(&self, id: String) -> napi::Result<()> {
-        let id = session_id(&id)?;
-        self.store.delete(&id).await.into_napi()
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn remove_item(&self, id: String) -> napi::Result<Settled<()>> {
+        let (store, deadline) = (self.store.clone(), Deadline::after(self.timeout));
+        guard_async(async move {
+            let Some(id) = SessionId::parse(&id) else { return Ok(()) };
+            deadline.run("deleting the session", store.delete(&id)).await
+        })
+        .await
     }
-}
-
-/// Keys are session ids: anything else never reaches a store (no path or key from outside).
-fn session_id(key: &str) -> napi::Result<SessionId> {
-    SessionId::parse(key)
-        .ok_or_else(|| Error::key(format!("{key:?} is not a session id (a lowercase version-4 UUID)")))
-        .into_napi()
 }

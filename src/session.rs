@@ -5,30 +5,44 @@
 //! async round trip.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
 
-use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Either3, Null, Undefined};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Either3, Either4, Null, Undefined};
 use napi::Env;
 use napi_derive::napi;
 use session_core::id::SessionId;
-use session_core::session::{commit, Lookup, Session};
+use session_core::session::update::{self, Updated};
+use session_core::session::{self, commit, load, Lookup, Session};
 use session_core::Error;
 
-use crate::errors::IntoNapi;
+use crate::errors::{guard, guard_async, IntoJs, Result, Settled};
 
 #[napi]
 pub struct NativeSession {
     inner: Arc<Mutex<Session>>,
 }
 
-/// A read's answer: the value, or `null` to say "load first".
-type Answer<T> = Either<T, Null>;
+/// "Take these flash values first" (`consume()`), then ask again.
+#[napi(object)]
+pub struct ConsumeFirst {
+    pub consume: Vec<String>,
+}
+
+/// A read's answer: the value, `null` to say "load first", or [`ConsumeFirst`].
+type Answer<T> = Either3<T, Null, ConsumeFirst>;
 
 fn answer<T, U>(lookup: Lookup<T>, convert: impl FnOnce(T) -> U) -> Answer<U> {
     match lookup {
-        Lookup::Ready(value) => Either::A(convert(value)),
-        Lookup::NeedsLoad => Either::B(Null),
+        Lookup::Ready(value) => Either3::A(convert(value)),
+        Lookup::NeedsLoad => Either3::B(Null),
+        Lookup::NeedsConsume(keys) => Either3::C(ConsumeFirst { consume: keys }),
     }
+}
+
+/// What `update()` did: `done`, or the value the key holds now (`current`) to compute from again.
+#[napi(object)]
+pub struct UpdateOutcome {
+    pub done: bool,
+    pub current: Option<Buffer>,
 }
 
 impl NativeSession {
@@ -37,81 +51,104 @@ impl NativeSession {
     }
 
     fn lock(&self) -> MutexGuard<'_, Session> {
-        // The session's methods leave its state consistent at every step.
-        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        session::lock(&self.inner)
     }
 }
 
 #[napi]
 impl NativeSession {
-    /// The value of `key` in V8's format, `undefined` if there is none, `null`: load first.
+    /// The value of `key` in V8's format, `undefined` if there is none, `null`: load first,
+    /// `{ consume }`: take flash values first.
     #[napi]
-    pub fn get<'env>(&self, env: &'env Env, key: String) -> napi::Result<Either3<BufferSlice<'env>, Undefined, Null>> {
-        Ok(match self.lock().get(&key).into_napi()? {
-            // A copy into a plain Buffer: cheaper, for a value this size, than handing over the Vec
-            // as an external buffer (a finalizer for the GC to run later).
-            Lookup::Ready(Some(value)) => Either3::A(BufferSlice::copy_from(env, value)?),
-            // (`None` would reach JS as null, which means "load first".)
-            Lookup::Ready(None) => Either3::B(()),
-            Lookup::NeedsLoad => Either3::C(Null),
+    pub fn get<'env>(
+        &self,
+        env: &'env Env,
+        key: String,
+    ) -> Result<Either4<BufferSlice<'env>, Undefined, Null, ConsumeFirst>> {
+        guard(|| {
+            Ok(match self.lock().get(&key).into_js()? {
+                // A copy into a plain Buffer: cheaper, for a value this size, than handing over the
+                // Vec as an external buffer (a finalizer for the GC to run later).
+                Lookup::Ready(Some(value)) => {
+                    Either4::A(BufferSlice::copy_from(env, value).map_err(|e| crate::errors::to_js(Error::internal(e.reason)))?)
+                }
+                // (`None` would reach JS as null, which means "load first".)
+                Lookup::Ready(None) => Either4::B(()),
+                Lookup::NeedsLoad => Either4::C(Null),
+                Lookup::NeedsConsume(keys) => Either4::D(ConsumeFirst { consume: keys }),
+            })
         })
     }
 
+    /// Whether `key` has a value; nothing is converted.
     #[napi]
-    pub fn has(&self, key: String) -> napi::Result<Answer<bool>> {
-        let lookup = self.lock().get(&key).into_napi()?;
-        Ok(answer(lookup, |value| value.is_some()))
+    pub fn has(&self, key: String) -> Result<Answer<bool>> {
+        guard(|| Ok(answer(self.lock().has(&key), |found| found)))
     }
 
     #[napi]
-    pub fn keys(&self) -> Answer<Vec<String>> {
-        answer(self.lock().keys(), |keys| keys)
+    pub fn keys(&self) -> Result<Answer<Vec<String>>> {
+        guard(|| Ok(answer(self.lock().keys(), |keys| keys)))
     }
 
     /// Keys and values interleaved: `[key, value, key, value, …]`.
     #[napi]
-    pub fn entries(&self) -> napi::Result<Answer<Vec<Either<String, Buffer>>>> {
-        let lookup = self.lock().entries().into_napi()?;
-        Ok(answer(lookup, |entries| {
-            entries.into_iter().flat_map(|(key, value)| [Either::A(key), Either::B(Buffer::from(value))]).collect()
-        }))
+    pub fn entries(&self) -> Result<Answer<Vec<Either<String, Buffer>>>> {
+        guard(|| {
+            let lookup = self.lock().entries().into_js()?;
+            Ok(answer(lookup, |entries| {
+                entries.into_iter().flat_map(|(key, value)| [Either::A(key), Either::B(Buffer::from(value))]).collect()
+            }))
+        })
     }
 
     /// Stores `value` (bytes from lib/handoff.js) under `key`, expiring after `ttl` seconds or the
     /// configured default.
     #[napi]
-    pub fn set(&self, key: String, value: &[u8], ttl: Option<f64>) -> napi::Result<()> {
-        let ttl = match ttl {
-            Some(seconds) if seconds.is_finite() && seconds >= 0.0 => Some(Duration::from_secs_f64(seconds)),
-            Some(_) => return Err(Error::config("ttl must be a number of seconds, 0 or more")).into_napi(),
-            None => None,
-        };
-        self.lock().set(&key, value.to_vec(), ttl).into_napi()
+    pub fn set(&self, key: String, value: &[u8], ttl: Option<f64>) -> Result<()> {
+        guard(|| {
+            let ttl = ttl.map(session::ttl_from_seconds).transpose().into_js()?;
+            self.lock().set(&key, value.to_vec(), ttl).into_js()
+        })
+    }
+
+    /// As `set`, for a value the next request to read it takes (and no other).
+    #[napi]
+    pub fn flash(&self, key: String, value: &[u8], ttl: Option<f64>) -> Result<()> {
+        guard(|| {
+            let ttl = ttl.map(session::ttl_from_seconds).transpose().into_js()?;
+            self.lock().flash(&key, value.to_vec(), ttl).into_js()
+        })
     }
 
     #[napi]
-    pub fn delete(&self, key: String) -> napi::Result<()> {
-        self.lock().delete(&key).into_napi()
+    pub fn delete(&self, key: String) -> Result<()> {
+        guard(|| self.lock().delete(&key).into_js())
     }
 
     #[napi]
-    pub fn destroy(&self) {
-        self.lock().destroy();
+    pub fn destroy(&self) -> Result<()> {
+        guard(|| {
+            self.lock().destroy();
+            Ok(())
+        })
     }
 
     #[napi]
-    pub fn regenerate(&self) -> napi::Result<()> {
-        self.lock().regenerate().into_napi()
+    pub fn regenerate(&self) -> Result<()> {
+        guard(|| self.lock().regenerate().into_js())
     }
 
     /// Switches to the stored session `id`; `load()` next.
     #[napi]
-    pub fn switch_to(&self, id: String) -> napi::Result<()> {
-        let id = SessionId::parse(&id)
-            .ok_or_else(|| Error::key(format!("{id:?} is not a session id (a lowercase version-4 UUID)")))
-            .into_napi()?;
-        self.lock().switch_to(id);
-        Ok(())
+    pub fn switch_to(&self, id: String) -> Result<()> {
+        guard(|| {
+            let id = SessionId::parse(&id)
+                .ok_or_else(|| Error::key("load() takes a session id (a version-4 UUID); this is not one"))
+                .into_js()?;
+            self.lock().switch_to(id);
+            Ok(())
+        })
     }
 
     /// Whether `commit()` has anything to do (so the facade can skip its async round trip).
@@ -120,22 +157,58 @@ impl NativeSession {
         self.lock().is_dirty()
     }
 
+    /// The id, once it is known to be a stored session's (or a new one's).
     #[napi(getter)]
     pub fn session_id(&self) -> Option<String> {
         self.lock().id().map(|id| id.as_str().to_owned())
     }
 
     /// Reads the stored values (off the JS thread) if they are needed and not read yet.
-    #[napi]
-    pub async fn load(&self) -> napi::Result<()> {
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn load(&self) -> napi::Result<Settled<()>> {
         let inner = self.inner.clone();
-        commit::load(&inner).await.into_napi()
+        guard_async(async move { load::load(&inner).await }).await
+    }
+
+    /// Takes the flash values of `keys` for this request (off the JS thread).
+    #[napi(ts_return_type = "Promise<void>")]
+    pub async fn consume(&self, keys: Vec<String>) -> napi::Result<Settled<()>> {
+        let inner = self.inner.clone();
+        guard_async(async move { update::consume(&inner, keys).await }).await
+    }
+
+    /// Writes `value` under `key` now if the key still holds `base` (V8 bytes as `get` gave them;
+    /// null: no value), else answers the value it holds.
+    #[napi(ts_return_type = "Promise<UpdateOutcome>")]
+    pub async fn update(
+        &self,
+        key: String,
+        base: Option<Buffer>,
+        value: Buffer,
+        ttl: Option<f64>,
+    ) -> napi::Result<Settled<UpdateOutcome>> {
+        let inner = self.inner.clone();
+        let (base, value) = (base.map(|bytes| bytes.to_vec()), value.to_vec());
+        guard_async(async move {
+            let ttl = ttl.map(session::ttl_from_seconds).transpose()?;
+            Ok(match update::update(&inner, &key, base, value, ttl).await? {
+                Updated::Done => UpdateOutcome { done: true, current: None },
+                Updated::Changed(current) => UpdateOutcome { done: false, current: current.map(Buffer::from) },
+            })
+        })
+        .await
+    }
+
+    /// Gives back the turn an `update()` kept while its function ran again.
+    #[napi]
+    pub fn release_turn(&self) {
+        self.lock().release_turn();
     }
 
     /// Persists the changes (off the JS thread); resolves to the `Set-Cookie` values to send.
-    #[napi]
-    pub async fn commit(&self) -> napi::Result<Vec<String>> {
+    #[napi(ts_return_type = "Promise<string[]>")]
+    pub async fn commit(&self) -> napi::Result<Settled<Vec<String>>> {
         let inner = self.inner.clone();
-        commit::commit(&inner).await.into_napi()
+        guard_async(async move { commit::commit(&inner).await }).await
     }
 }

@@ -8,13 +8,15 @@ use std::time::Duration;
 
 use napi_derive::napi;
 use session_core::cookie::{CookieConfig, Priority, SameSite};
-use session_core::session::{Session, SessionConfig};
+use session_core::limits::Limits;
+use session_core::signing::Secrets;
+use session_core::session::{Session, SessionConfig, DEFAULT_TIMEOUT};
 use session_core::store::redis::{self, RedisOptions, RedisStore, Servers, Tls};
-use session_core::store::{fs::FsStore, memory::MemoryStore, SessionStore};
+use session_core::store::{fs::FsStore, kv::KvStore, memory::MemoryStore, SessionStore};
 use session_core::Error;
 
-use crate::errors::IntoNapi;
-use crate::js_store::{JsDriver, JsStore};
+use crate::errors::{guard, IntoJs, Result};
+use crate::js_driver::{JsDriver, JsRecordIo};
 use crate::session::NativeSession;
 
 /// The options of `createSessions()`, as lib/sessions.js normalizes them.
@@ -24,9 +26,17 @@ pub struct SessionsConfig {
     pub cookie: CookieOptions,
     /// Default lifetime of a value, in seconds.
     pub ttl: Option<f64>,
-    /// How long a stored session lives after its last write, in seconds.
+    /// How long a stored session lives after it was last used (its idle timeout), in seconds.
     pub lifetime: f64,
+    /// Seconds a session lives after it was created, however active.
+    pub absolute_timeout: Option<f64>,
+    /// Renew the cookie's Max-Age whenever a read extends the session.
+    pub rolling: bool,
+    /// Seconds a load or a commit may take in all.
+    pub timeout: Option<f64>,
     pub max_size: Option<f64>,
+    pub max_depth: Option<f64>,
+    pub max_expansion: Option<f64>,
 }
 
 #[napi(object, object_to_js = false)]
@@ -72,6 +82,15 @@ pub struct CookieOptions {
     pub partitioned: bool,
     /// "low", "medium" or "high".
     pub priority: Option<String>,
+    /// Sign the id in the cookie with the first, verify with any.
+    pub secrets: Option<Vec<String>>,
+}
+
+/// What a driver tells of its state (the memory driver: sessions held, and evicted to make room).
+#[napi(object)]
+pub struct StoreStats {
+    pub entries: Option<f64>,
+    pub evictions: Option<f64>,
 }
 
 #[napi]
@@ -82,13 +101,28 @@ pub struct NativeSessions {
 #[napi]
 impl NativeSessions {
     #[napi(constructor)]
-    pub fn new(options: SessionsConfig) -> napi::Result<Self> {
-        let lifetime = seconds("lifetime", options.lifetime).into_napi()?;
-        let mut config = SessionConfig::new(store(options.driver, lifetime).into_napi()?, cookie_config(options.cookie).into_napi()?);
-        config.default_ttl = options.ttl.map(|ttl| seconds("ttl", ttl)).transpose().into_napi()?;
-        config.lifetime = lifetime;
-        config.max_size = options.max_size.map(|size| size as usize);
-        Ok(Self { config: Arc::new(config) })
+    pub fn new(options: SessionsConfig) -> Result<Self> {
+        guard(|| {
+            let lifetime = seconds("idleTimeout", options.lifetime).into_js()?;
+            let timeout = options.timeout.map(|t| seconds("timeout", t)).transpose().into_js()?;
+            let store = store(options.driver, lifetime, timeout.unwrap_or(DEFAULT_TIMEOUT)).into_js()?;
+            let timeout = timeout.or_else(|| store.default_timeout()).unwrap_or(DEFAULT_TIMEOUT);
+            let mut config = SessionConfig::new(store, cookie_config(options.cookie).into_js()?);
+            config.default_ttl = options.ttl.map(session_core::session::ttl_from_seconds).transpose().into_js()?;
+            config.lifetime = lifetime;
+            config.timeout = timeout;
+            config.absolute_timeout = options.absolute_timeout.map(session_core::session::ttl_from_seconds).transpose().into_js()?;
+            config.rolling = options.rolling;
+            let whole = |value: Option<f64>, default: usize| value.map_or(default, |n| n as usize);
+            config.limits = Limits {
+                max_size: whole(options.max_size, config.limits.max_size),
+                max_depth: whole(options.max_depth, config.limits.max_depth),
+                max_expansion: whole(options.max_expansion, config.limits.max_expansion),
+            }
+            .validate()
+            .into_js()?;
+            Ok(Self { config: Arc::new(config) })
+        })
     }
 
     /// The session of a request whose `Cookie` header is `cookie_header`.
@@ -96,12 +130,25 @@ impl NativeSessions {
     pub fn open(&self, cookie_header: Option<String>) -> NativeSession {
         NativeSession::new(Session::open(self.config.clone(), cookie_header.as_deref()))
     }
+
+    /// What the store tells of its state: `{ entries, evictions }` for the memory driver.
+    #[napi]
+    pub fn stats(&self) -> StoreStats {
+        let stats = self.config.store.stats();
+        StoreStats { entries: stats.entries.map(|n| n as f64), evictions: stats.evictions.map(|n| n as f64) }
+    }
+
+    /// The limits in force, for the JS layer's own checks (the depth of a value, at `set()`).
+    #[napi(getter)]
+    pub fn max_depth(&self) -> u32 {
+        u32::try_from(self.config.limits.max_depth).unwrap_or(u32::MAX)
+    }
 }
 
 /// Seconds a driver call may take by default.
 const DEFAULT_COMMAND_TIMEOUT: f64 = 2.0;
 
-pub fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
+pub fn store(driver: DriverConfig, lifetime: Duration, _operation_timeout: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
     match driver.name.as_str() {
         "memory" => {
             let max_entries = driver.max_entries.map_or(session_core::store::memory::DEFAULT_MAX_ENTRIES, |n| n as usize);
@@ -116,7 +163,7 @@ pub fn store(driver: DriverConfig, lifetime: Duration) -> session_core::Result<A
         "custom" => {
             let timeout = seconds("commandTimeout", driver.command_timeout.unwrap_or(DEFAULT_COMMAND_TIMEOUT))?;
             let methods = driver.custom.ok_or_else(|| Error::config("a custom driver needs getItem, setItem and removeItem"))?;
-            Ok(Arc::new(JsStore::new(methods, timeout)))
+            Ok(Arc::new(KvStore::new(JsRecordIo::new(methods, timeout), timeout)))
         }
         other => Err(Error::config(format!("unknown driver {other:?}: use \"memory\", \"fs\" or \"redis\""))),
     }
@@ -157,6 +204,7 @@ fn cookie_config(options: CookieOptions) -> session_core::Result<CookieConfig> {
         other => return Err(Error::config(format!("cookie sameSite {other:?}: use \"lax\", \"strict\" or \"none\""))),
     };
     config.partitioned = options.partitioned;
+    config.secrets = options.secrets.map(Secrets::new).transpose()?;
     config.priority = match options.priority.as_deref() {
         None => None,
         Some("low") => Some(Priority::Low),

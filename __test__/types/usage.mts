@@ -48,11 +48,42 @@ export async function typed() {
 
 export function errorsAndCodec(error: unknown) {
   if (error instanceof SessionError) {
-    const code: 'ERR_SESSION_KEY' | 'ERR_SESSION_SERIALIZE' | 'ERR_SESSION_PARSE' | 'ERR_SESSION_STORAGE' | 'ERR_SESSION_TIMEOUT' | 'ERR_SESSION_CONFIG' | 'ERR_SESSION_PLATFORM' = error.code;
+    const code:
+      | 'ERR_SESSION_KEY'
+      | 'ERR_SESSION_SERIALIZE'
+      | 'ERR_SESSION_PARSE'
+      | 'ERR_SESSION_STORAGE'
+      | 'ERR_SESSION_TIMEOUT'
+      | 'ERR_SESSION_CONFIG'
+      | 'ERR_SESSION_INTERNAL'
+      | 'ERR_SESSION_PLATFORM' = error.code;
     return code;
   }
   const text: string = stringify({ a: 1 });
+  parse(text, { maxDepth: 50, maxExpansion: 4 });
+  // @ts-expect-error: unknown parse option
+  parse(text, { depth: 50 });
   return parse(text);
+}
+
+export async function lifecycle() {
+  const signed = createSessions({ secrets: ['a secret of at least thirty-two bytes!'], idleTimeout: 1800, absoluteTimeout: 86400, rolling: true });
+  const s = signed.fromRequest('');
+  s.flash('user', { name: 'ada', since: new Date() });
+  const count: Map<string, number> = await s.update('cart', (cart) => new Map(cart ?? []).set('tea', 1));
+  // @ts-expect-error: update's function returns the key's type
+  await s.update('cart', () => 'tea');
+  // @ts-expect-error: secrets are strings
+  createSessions({ secrets: [42] });
+  return count;
+}
+
+export function limitsAndStats() {
+  const bounded = createSessions({ driver: 'memory', timeout: 1.5, maxSize: 65_536, maxDepth: 100, maxExpansion: 8 });
+  const { entries, evictions }: { entries?: number; evictions?: number } = bounded.stats();
+  // @ts-expect-error: the timeout is a number of seconds
+  createSessions({ timeout: '5s' });
+  return [entries, evictions];
 }
 
 export function redisDrivers(ca: Uint8Array) {

@@ -11,6 +11,7 @@ use cookie::{time::Duration, Cookie};
 pub use cookie::SameSite;
 
 use crate::id::SessionId;
+use crate::signing::Secrets;
 use crate::{Error, Result};
 
 /// The cookie name Astro uses by default.
@@ -35,6 +36,8 @@ pub struct CookieConfig {
     pub secure: bool,
     pub partitioned: bool,
     pub priority: Option<Priority>,
+    /// Sign the id in the cookie (`s:<id>.<signature>`); then only signed cookies are read.
+    pub secrets: Option<Secrets>,
 }
 
 impl CookieConfig {
@@ -49,6 +52,7 @@ impl CookieConfig {
             secure: production,
             partitioned: false,
             priority: None,
+            secrets: None,
         }
     }
 
@@ -101,7 +105,26 @@ impl CookieConfig {
         Ok(())
     }
 
-    /// The `Set-Cookie` value that gives the browser `value` (the session id, possibly signed).
+    /// The session id in a `Cookie` header: the first cookie of this name whose value is a
+    /// well-formed id — signed by one of the secrets, when there are secrets. Any other value is
+    /// ignored.
+    pub fn session_id_in(&self, header: &str) -> Option<SessionId> {
+        let mut values = cookie_values(header, &self.name);
+        match &self.secrets {
+            Some(secrets) => values.find_map(|value| secrets.verify(value)),
+            None => values.find_map(SessionId::parse),
+        }
+    }
+
+    /// The `Set-Cookie` value that gives the browser session `id` (signed, when there are secrets).
+    pub fn set_cookie_for(&self, id: &SessionId) -> String {
+        match &self.secrets {
+            Some(secrets) => self.set_cookie(&secrets.cookie_value(id)),
+            None => self.set_cookie(id.as_str()),
+        }
+    }
+
+    /// The `Set-Cookie` value that gives the browser `value`.
     pub fn set_cookie(&self, value: &str) -> String {
         let mut cookie = self.base(value);
         if let Some(seconds) = self.max_age {
@@ -189,6 +212,19 @@ mod tests {
     }
 
     #[test]
+    fn with_secrets_only_signed_ids_are_read_and_written() {
+        let mut config = CookieConfig::new("sid", false);
+        config.secrets = Some(Secrets::new(vec!["keyboard cat keyboard cat keyboard cat".into()]).unwrap());
+        let id = SessionId::parse(ID).unwrap();
+        let set_cookie = config.set_cookie_for(&id);
+        let pair = set_cookie.split(';').next().unwrap();
+        assert!(pair.starts_with("sid=s%3A"), "{set_cookie}");
+        assert_eq!(config.session_id_in(pair), Some(id.clone()));
+        assert_eq!(config.session_id_in(&format!("sid={ID}")), None, "an unsigned id is not read");
+        assert_eq!(config.session_id_in(&format!("sid={ID}; {pair}")), Some(id), "the signed one is");
+    }
+
+    #[test]
     fn tolerates_garbage_headers() {
         for header in ["\u{0}\u{1}", "=", ";", "a", "a=b=c", "  ;  ; x = y  ", "\u{FFFD}=\u{FFFD}"] {
             assert!(find_session_id(header, "s").is_none());
@@ -216,6 +252,7 @@ mod tests {
             secure: true,
             partitioned: true,
             priority: Some(Priority::High),
+            secrets: None,
         };
         config.validate().unwrap();
         assert_eq!(

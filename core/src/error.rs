@@ -17,6 +17,8 @@ pub enum ErrorCode {
     Timeout,
     /// An invalid option.
     Config,
+    /// A bug in napi-session (a Rust panic, caught before it reached Node).
+    Internal,
 }
 
 impl ErrorCode {
@@ -29,7 +31,14 @@ impl ErrorCode {
             ErrorCode::Storage => "ERR_SESSION_STORAGE",
             ErrorCode::Timeout => "ERR_SESSION_TIMEOUT",
             ErrorCode::Config => "ERR_SESSION_CONFIG",
+            ErrorCode::Internal => "ERR_SESSION_INTERNAL",
         }
+    }
+}
+
+impl AsRef<str> for ErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
     }
 }
 
@@ -68,6 +77,10 @@ impl Error {
 
     pub fn config(message: impl Into<String>) -> Self {
         Self::new(ErrorCode::Config, message)
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorCode::Internal, message)
     }
 }
 

@@ -7,6 +7,11 @@ pub mod error;
 
 pub use error::{Error, ErrorCode, Result};
 pub mod cookie;
+pub mod deadline;
 pub mod id;
+pub mod keyed_locks;
+pub mod limits;
+pub mod record;
 pub mod session;
+pub mod signing;
 pub mod store;

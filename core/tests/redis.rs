@@ -41,6 +41,7 @@ async fn single_node_compare_and_set() {
     let store = Arc::new(store(&server.url(), Some("sess")));
     store_checks::compare_and_set(store.as_ref()).await;
     store_checks::records_expire(store.as_ref()).await;
+    store_checks::touch_extends_only_the_expected_record(store.as_ref()).await;
     store_checks::concurrent_compare_and_set_loses_nothing(store).await;
 }
 
@@ -130,6 +131,7 @@ async fn cluster_of_three_masters() {
     let store = Arc::new(RedisStore::new(options).unwrap());
     store_checks::compare_and_set(store.as_ref()).await;
     store_checks::records_expire(store.as_ref()).await;
+    store_checks::touch_extends_only_the_expected_record(store.as_ref()).await;
     store_checks::concurrent_compare_and_set_loses_nothing(store.clone()).await;
 
     // Sessions spread over every master (the store found the others from one URL), each with its PX.

@@ -8,7 +8,7 @@ pub mod v8;
 pub mod value;
 
 pub use string::JsString;
-pub use value::{Array, Graph, Node, NodeId, Object, RegExp, RegExpFlags, View, ViewKind};
+pub use value::{Array, Graph, Node, NodeId, NodeMap, Object, RegExp, RegExpFlags, View, ViewKind};
 
 use crate::Result;
 

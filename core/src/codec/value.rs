@@ -16,6 +16,29 @@ use super::string::JsString;
 /// Index of a node in its [`Graph`].
 pub type NodeId = u32;
 
+/// A hash map keyed by node id. Ids are small dense integers: a multiplicative hash spreads them
+/// over the table as well as SipHash would, for a fraction of its cost.
+pub type NodeMap<V> = std::collections::HashMap<NodeId, V, std::hash::BuildHasherDefault<NodeIdHasher>>;
+
+#[derive(Default)]
+pub struct NodeIdHasher(u64);
+
+impl std::hash::Hasher for NodeIdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, id: u32) {
+        self.0 = u64::from(id).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
 /// An arena of JS values.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Graph {
@@ -248,7 +271,7 @@ impl Graph {
     /// Copies the value at `root` (everything reachable from it) out into a graph of its own,
     /// whose root is node 0.
     pub fn extract(&self, root: NodeId) -> Graph {
-        let mut new_id: std::collections::HashMap<NodeId, NodeId> = std::collections::HashMap::new();
+        let mut new_id: NodeMap<NodeId> = NodeMap::default();
         let mut order = vec![root];
         new_id.insert(root, 0);
         let mut next = 0;
@@ -272,7 +295,56 @@ impl Graph {
     }
 }
 
+impl Graph {
+    /// How deeply containers (arrays, objects, Maps, Sets) nest in the value at `root`, counted as
+    /// V8's serializer and devalue nest them: along first visits (a repeated reference or a cycle
+    /// adds no depth). Iterative, so any depth is measured without recursion.
+    pub fn nesting_depth(&self, root: NodeId) -> usize {
+        let mut seen: NodeMap<()> = NodeMap::default();
+        let mut stack: Vec<(NodeId, usize)> = Vec::new();
+        if self.get(root).is_some_and(Node::is_container) {
+            seen.insert(root, ());
+            stack.push((root, 0));
+        }
+        let mut deepest = stack.len();
+        while let Some(top) = stack.last_mut() {
+            let (node, next) = *top;
+            match self.node(node).nth_child(next) {
+                Some(child) => {
+                    top.1 += 1;
+                    let is_new_container = self.get(child).is_some_and(Node::is_container) && seen.insert(child, ()).is_none();
+                    if is_new_container {
+                        stack.push((child, 0));
+                        deepest = deepest.max(stack.len());
+                    }
+                }
+                None => {
+                    stack.pop();
+                }
+            }
+        }
+        deepest
+    }
+}
+
 impl Node {
+    /// An array, object, Map or Set: a value that nests others.
+    pub fn is_container(&self) -> bool {
+        matches!(self, Node::Array(_) | Node::Object(_) | Node::Map(_) | Node::Set(_))
+    }
+
+    /// The `n`-th child of a container, in the order of [`Node::for_each_child`].
+    fn nth_child(&self, n: usize) -> Option<NodeId> {
+        match self {
+            Node::Array(Array::Dense(items)) => items.get(n).copied(),
+            Node::Array(Array::Holey { items, .. }) => items.get(n).map(|&(_, id)| id),
+            Node::Object(object) => object.props.get(n).map(|&(_, id)| id),
+            Node::Map(entries) => entries.get(n / 2).map(|&(k, v)| if n % 2 == 0 { k } else { v }),
+            Node::Set(values) => values.get(n).copied(),
+            _ => None,
+        }
+    }
+
     /// Calls `f` with every node id this node points at, in the order a writer visits them.
     pub fn for_each_child(&self, mut f: impl FnMut(NodeId)) {
         match self {
@@ -327,6 +399,22 @@ mod tests {
         assert!(RegExpFlags::from_js("x").is_none());
         assert!(RegExpFlags::from_js("uv").is_none());
         assert!(RegExpFlags::from_js("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn nesting_depth_follows_first_visits() {
+        let mut graph = Graph::new();
+        let leaf = graph.push(Node::Number(1.0));
+        let inner = graph.push(Node::Array(Array::Dense(vec![leaf])));
+        let middle = graph.push(Node::Object(Object { null_prototype: false, props: vec![("a".into(), inner)] }));
+        // The outer array refers to `inner` directly and through `middle`: first visit at depth 2.
+        let outer = graph.push(Node::Array(Array::Dense(vec![inner, middle, leaf])));
+        assert_eq!(graph.nesting_depth(outer), 2);
+        assert_eq!(graph.nesting_depth(middle), 2);
+        assert_eq!(graph.nesting_depth(leaf), 0);
+        // A cycle adds nothing.
+        *graph.node_mut(inner) = Node::Array(Array::Dense(vec![outer]));
+        assert_eq!(graph.nesting_depth(outer), 2);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! The JS-facing methods that need no storage (`set`, `delete`, `destroy`, and every read once the
 //! session is loaded) are plain synchronous calls. The two that do — loading and committing — are
 //! split in a *plan* taken from the state, run against a store without holding the state
-//! ([`commit::load`], [`commit::commit`]), and a result applied back. So the state is never locked
+//! ([`load::load`], [`commit::commit`]), and a result applied back. So the state is never locked
 //! across I/O and the JS thread never waits on it.
 //!
 //! Differences from Astro, each on purpose:
@@ -12,14 +12,20 @@
 //! - `regenerate()` removes the old record only after the new one is stored;
 //! - a `set()` after `destroy()` starts a new session under a new id, with its own cookie;
 //! - a destroyed session leaves a tombstone, so a request still in flight cannot bring it back;
+//!   a session that `regenerate()` moved leaves a *retired* tombstone, and a request still in
+//!   flight on it drops its changes without touching the cookie (which by then names the new id);
 //! - an id from a cookie is used only if its record exists (otherwise a new id is made: fixation
-//!   defence), and a cookie value that is not a well-formed id is ignored.
+//!   defence), and a cookie value that is not a well-formed id is ignored; `sessionID` stays
+//!   undefined until the record is found or a new id is made.
+//!
+//! Reads convert only what they return (see [`crate::record`]), within the [`Limits`].
 
 pub mod commit;
-pub mod data;
-mod locks;
+pub mod expiry;
+pub mod load;
 #[cfg(test)]
 mod tests;
+pub mod update;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,41 +33,72 @@ use std::time::Duration;
 use indexmap::IndexMap;
 
 use crate::codec::{decode_handoff, v8};
-use crate::cookie::{find_session_id, CookieConfig};
+use crate::cookie::CookieConfig;
 use crate::id::SessionId;
-use crate::store::{now_ms, SessionStore, TOMBSTONE};
+use crate::keyed_locks::KeyedLocks;
+use crate::limits::Limits;
+use crate::record::{is_reserved, Change, Record, CREATED_KEY, RETIRED, TOMBSTONE};
+use crate::store::{now_ms, SessionStore};
 use crate::{Error, Result};
-use data::{Change, StoredValue};
 
 /// How long a stored session lives after its last write, unless configured.
 pub const DEFAULT_LIFETIME: Duration = Duration::from_secs(24 * 60 * 60);
+
+/// How long a load or a commit may take in all, every wait included, unless configured.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The longest `ttl` of a value: about a century (the longest expiry the stores keep, too). A
+/// larger number is a mistake to report, not a reason to overflow a clock.
+pub const MAX_TTL: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
 /// What every session of one `createSessions()` shares.
 pub struct SessionConfig {
     pub cookie: CookieConfig,
     /// Default lifetime of a value (`ttl`); `None`: values live as long as the session.
     pub default_ttl: Option<Duration>,
-    /// How long a stored session lives after its last write.
+    /// How long a stored session lives after it was last used (its idle timeout; see [`expiry`]).
     pub lifetime: Duration,
-    /// Largest stored record, in bytes.
-    pub max_size: Option<usize>,
+    /// How long a session lives after it was created, however active (see [`expiry`]).
+    pub absolute_timeout: Option<Duration>,
+    /// Send the cookie again (refreshing its Max-Age) whenever the session is extended by a read.
+    pub rolling: bool,
+    pub limits: Limits,
+    /// How long a load or a commit may take in all: waiting for other requests' commits, for
+    /// locks, connections and commands, and retrying.
+    pub timeout: Duration,
     pub store: Arc<dyn SessionStore>,
-    commit_locks: Arc<locks::CommitLocks>,
+    /// Commits to one session from this process take turns: compare-and-set alone is correct,
+    /// but a burst of commits to one session would otherwise make most of them retry many times.
+    turns: KeyedLocks<SessionId>,
 }
 
 impl SessionConfig {
-    /// Sessions on `store` with `cookie`, values that do not expire on their own, and
-    /// [`DEFAULT_LIFETIME`].
+    /// Sessions on `store` with `cookie`, values that do not expire on their own,
+    /// [`DEFAULT_LIFETIME`] and the default [`Limits`].
     pub fn new(store: Arc<dyn SessionStore>, cookie: CookieConfig) -> Self {
         Self {
             cookie,
             default_ttl: None,
             lifetime: DEFAULT_LIFETIME,
-            max_size: None,
+            absolute_timeout: None,
+            rolling: false,
+            limits: Limits::default(),
+            timeout: DEFAULT_TIMEOUT,
             store,
-            commit_locks: Arc::default(),
+            turns: KeyedLocks::default(),
         }
     }
+}
+
+/// A number of seconds as a value's `ttl`: from 0 to [`MAX_TTL`].
+pub fn ttl_from_seconds(seconds: f64) -> Result<Duration> {
+    if !(seconds >= 0.0 && seconds <= MAX_TTL.as_secs_f64()) {
+        return Err(Error::config(format!(
+            "ttl must be a number of seconds from 0 to {} (about 100 years)",
+            MAX_TTL.as_secs()
+        )));
+    }
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 /// How the current id came to be; it decides what a commit may do with it.
@@ -78,11 +115,14 @@ enum Origin {
 #[derive(Debug)]
 enum Stored {
     NotLoaded,
-    /// Loaded: there was no record (or a tombstone).
+    /// Loaded: there was no record.
     Missing,
-    /// Loaded: the record, its live values, and (until a commit takes it) the record parsed.
-    Found { record: Vec<u8>, values: IndexMap<String, StoredValue>, parsed: Option<data::Parsed> },
-    /// Committed by this request: the record as written. Its values are decoded only if they are
+    /// Loaded: the session has ended (a tombstone); its id is kept so that a commit finds the
+    /// tombstone and drops this request's changes instead of starting a session in its place.
+    Ended(Ended),
+    /// Loaded: the record as stored, and parsed (shared with a commit that merges into it).
+    Found { record: Vec<u8>, parsed: Arc<Record> },
+    /// Committed by this request: the record as written. Its values are parsed only if they are
     /// read again (they are loaded then), which few requests do after their commit.
     Written { record: Vec<u8> },
 }
@@ -92,21 +132,44 @@ impl Stored {
     fn record(&self) -> Option<&Vec<u8>> {
         match self {
             Stored::Found { record, .. } | Stored::Written { record } => Some(record),
-            Stored::NotLoaded | Stored::Missing => None,
+            Stored::NotLoaded | Stored::Missing | Stored::Ended(_) => None,
         }
     }
 }
 
-/// A record read from the store and decoded — off the session's lock (see [`commit::load`]).
+/// How a session ended, by its tombstone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// `destroy()`: the client's cookie is expired.
+    Destroyed,
+    /// `regenerate()` moved the values to a new id, which the client has been (or is being)
+    /// given: its cookie is left alone.
+    Retired,
+}
+
+impl Ended {
+    /// How `record` says the session ended, if it is a tombstone.
+    pub fn of(record: &[u8]) -> Option<Self> {
+        match record {
+            TOMBSTONE => Some(Ended::Destroyed),
+            RETIRED => Some(Ended::Retired),
+            _ => None,
+        }
+    }
+}
+
+/// A record read from the store and parsed — off the session's lock (see [`load::load`]).
 pub struct LoadedRecord {
     record: Vec<u8>,
-    decoded: Result<data::Decoded>,
+    parsed: Result<Record>,
+    /// When the store will drop it (epoch milliseconds), if the store says.
+    expires_at: Option<f64>,
 }
 
 impl LoadedRecord {
-    pub fn new(record: Vec<u8>) -> Self {
-        let decoded = data::decode(&record, now_ms());
-        Self { record, decoded }
+    pub fn new(record: Vec<u8>, expires_at: Option<f64>, limits: &Limits) -> Self {
+        let parsed = Record::parse(&record, limits);
+        Self { record, parsed, expires_at }
     }
 }
 
@@ -133,23 +196,32 @@ pub struct Session {
     cookie: CookieAction,
     /// The id the browser holds (what its cookie says, or what the last commit told it).
     client_id: Option<SessionId>,
+    /// A read found the session past half of its idle timeout: the commit extends it.
+    touch_due: bool,
+    /// Flash values this request took from the store (`None`: another request took it first).
+    consumed: IndexMap<String, Option<Vec<u8>>>,
+    /// The session's turn, kept by an `update()` whose value changed while the JS layer computes
+    /// the next one ([`update::update`]), so that its next attempt goes first.
+    held_turn: Option<(SessionId, crate::keyed_locks::KeyGuard)>,
 }
 
 /// A key and its value in V8's format.
-pub type Entry = (String, Vec<u8>);
+pub type KeyValue = (String, Vec<u8>);
 
 /// The answer of a read that may need the stored values first.
 #[derive(Debug, PartialEq)]
 pub enum Lookup<T> {
-    /// Load first ([`commit::load`]), then ask again.
+    /// Load first ([`load::load`]), then ask again.
     NeedsLoad,
+    /// These keys hold flash values: take them first ([`update::consume`]), then ask again.
+    NeedsConsume(Vec<String>),
     Ready(T),
 }
 
 impl Session {
     /// The session of a request whose `Cookie` header is `cookie_header`.
     pub fn open(config: Arc<SessionConfig>, cookie_header: Option<&str>) -> Self {
-        let id = cookie_header.and_then(|header| find_session_id(header, &config.cookie.name));
+        let id = cookie_header.and_then(|header| config.cookie.session_id_in(header));
         Self {
             config,
             origin: Origin::Cookie,
@@ -160,6 +232,9 @@ impl Session {
             regenerated_from: None,
             cookie: CookieAction::None,
             client_id: id.clone(),
+            touch_due: false,
+            consumed: IndexMap::new(),
+            held_turn: None,
             id,
         }
     }
@@ -169,10 +244,15 @@ impl Session {
     }
 
     /// The session id, as Astro's `session.sessionID`: the id the session is (or will be) stored
-    /// under, or `None` when there is none yet. An id from a cookie is replaced by a new one when
-    /// loading finds no record for it.
+    /// under, or `None` when there is none yet. An id from a cookie counts only once its record
+    /// has been found (until then it is only a claim of the client's); loading replaces it with a
+    /// new one when there is no record for it.
     pub fn id(&self) -> Option<&SessionId> {
-        self.id.as_ref()
+        let verified = match self.origin {
+            Origin::Cookie => matches!(self.stored, Stored::Found { .. } | Stored::Written { .. }),
+            Origin::Fresh | Origin::Loaded => true,
+        };
+        self.id.as_ref().filter(|_| verified && !matches!(self.stored, Stored::Ended(_)))
     }
 
     /// The id whose record must be loaded before the stored values can be read, if any.
@@ -185,12 +265,12 @@ impl Session {
         }
     }
 
-    /// Takes in what [`commit::load`] read for `id`.
+    /// Takes in what [`load::load`] read for `id`.
     pub fn apply_load(&mut self, id: &SessionId, loaded: Option<LoadedRecord>) -> Result<()> {
         if self.id.as_ref() != Some(id) || self.load_needed().is_none() {
             return Ok(()); // the session moved on while the record was read
         }
-        let Some(LoadedRecord { record, decoded }) = loaded else {
+        let Some(LoadedRecord { record, parsed, expires_at }) = loaded else {
             self.stored = Stored::Missing;
             if self.origin == Origin::Cookie {
                 // No record for the id the client sent: never adopt a client-chosen id.
@@ -199,23 +279,30 @@ impl Session {
             }
             return Ok(());
         };
-        if record == TOMBSTONE {
-            // Destroyed by another request. The id is kept, so that a commit finds the tombstone
-            // and drops this request's changes instead of starting a session in its place.
-            self.stored = Stored::Missing;
+        if let Some(ended) = Ended::of(&record) {
+            self.stored = Stored::Ended(ended);
             return Ok(());
         }
-        match decoded {
-            Ok(data::Decoded { values, parsed }) => {
-                self.stored = Stored::Found { record, values, parsed: Some(parsed) };
+        match parsed {
+            Ok(parsed) => {
+                let now = now_ms();
+                let created = parsed.created();
+                self.stored = Stored::Found { record, parsed: Arc::new(parsed) };
+                if expiry::past_absolute_timeout(&self.config, created, now) {
+                    // Its time is up however active it was: it ends now, as a destroyed session
+                    // does (and a later set() starts a new one).
+                    self.destroy();
+                } else {
+                    self.touch_due = expiry::touch_due(&self.config, expires_at, now);
+                }
                 Ok(())
             }
             Err(error) => {
                 // As Astro does: a record that cannot be read is destroyed, so the next request
                 // starts afresh instead of failing forever.
-                self.stored = Stored::Found { record, values: IndexMap::new(), parsed: None };
+                self.stored = Stored::Found { record, parsed: Arc::new(Record::empty()) };
                 self.destroy();
-                Err(Error::parse(format!("stored session {id} could not be read and was discarded: {}", error.message)))
+                Err(Error::parse(format!("the stored session could not be read and was discarded: {}", error.message)))
             }
         }
     }
@@ -223,37 +310,92 @@ impl Session {
     /// The value of `key` in V8's format; `None` when there is none.
     pub fn get(&self, key: &str) -> Result<Lookup<Option<Vec<u8>>>> {
         if let Some(change) = self.changes.get(key) {
-            return Ok(Lookup::Ready(match change {
-                Change::Set { handoff, .. } => Some(handoff_as_v8(handoff)?),
-                Change::Delete => None,
-            }));
+            return match change {
+                Change::Set { handoff, .. } => Ok(Lookup::Ready(Some(self.handoff_as_v8(handoff)?))),
+                Change::Delete => Ok(Lookup::Ready(None)),
+            };
+        }
+        if let Some(taken) = self.consumed.get(key) {
+            return Ok(Lookup::Ready(taken.clone()));
+        }
+        let Lookup::Ready(record) = self.stored_record() else { return Ok(Lookup::NeedsLoad) };
+        if record.is_some_and(|record| record.entry(key, now_ms()).is_some_and(|entry| entry.flash)) {
+            return Ok(Lookup::NeedsConsume(vec![key.to_owned()]));
+        }
+        // (A value can expire between the load and this read.)
+        let now = now_ms();
+        let Some((record, entry)) = record.and_then(|record| Some((record, record.entry(key, now)?))) else {
+            return Ok(Lookup::Ready(None));
+        };
+        let mut budget = record.read_budget(&self.config.limits);
+        let value = record.value_v8(entry, &mut budget).map_err(|error| in_value(key, error))?;
+        Ok(Lookup::Ready(Some(value)))
+    }
+
+    /// Whether `key` has a value, without converting it (nor taking a flash value).
+    pub fn has(&self, key: &str) -> Lookup<bool> {
+        if let Some(change) = self.changes.get(key) {
+            return Lookup::Ready(matches!(change, Change::Set { .. }));
+        }
+        if let Some(taken) = self.consumed.get(key) {
+            return Lookup::Ready(taken.is_some());
         }
         let now = now_ms();
-        Ok(self.stored_values().map(|values| {
-            let value = values.and_then(|values| values.get(key));
-            // A value can expire between the load and this read.
-            value.filter(|value| !value.expires.is_some_and(|e| e < now)).map(|value| value.v8.clone())
-        }))
+        self.stored_record().map(|record| record.is_some_and(|record| record.entry(key, now).is_some()))
     }
 
     /// The keys of the session in order: stored keys where they were, new keys after them.
     pub fn keys(&self) -> Lookup<Vec<String>> {
-        let Lookup::Ready(stored) = self.stored_values() else { return Lookup::NeedsLoad };
-        let stored_keys = stored.into_iter().flat_map(|values| values.keys());
+        let Lookup::Ready(record) = self.stored_record() else { return Lookup::NeedsLoad };
+        let now = now_ms();
+        let stored_keys = record.into_iter().flat_map(|record| record.live_keys(now));
+        let taken_by_another = |key: &str| matches!(self.consumed.get(key), Some(None));
+        let in_record = |key: &str| record.is_some_and(|record| record.entry(key, now).is_some());
+        // Flash values this request took are no longer in the stored record, but are its to read.
+        let taken_here = self.consumed.iter().filter(|(key, value)| value.is_some() && !in_record(key)).map(|(key, _)| key.as_str());
         let keys = stored_keys
-            .filter(|key| !self.changes.contains_key(key.as_str()))
-            .chain(self.changes.iter().filter(|(_, change)| matches!(change, Change::Set { .. })).map(|(key, _)| key));
-        Lookup::Ready(keys.cloned().collect())
+            .filter(|key| !self.changes.contains_key(*key) && !taken_by_another(key))
+            .chain(taken_here.filter(|key| !self.changes.contains_key(*key)))
+            .chain(self.changes.iter().filter(|(_, change)| matches!(change, Change::Set { .. })).map(|(key, _)| key.as_str()));
+        Lookup::Ready(keys.map(str::to_owned).collect())
     }
 
-    /// Every (key, value in V8's format) in the order of [`Session::keys`].
-    pub fn entries(&self) -> Result<Lookup<Vec<Entry>>> {
+    /// Every (key, value in V8's format) in the order of [`Session::keys`]. The values share one
+    /// budget, so that a hostile record cannot expand through many keys either.
+    pub fn entries(&self) -> Result<Lookup<Vec<KeyValue>>> {
         let Lookup::Ready(keys) = self.keys() else { return Ok(Lookup::NeedsLoad) };
+        let Lookup::Ready(record) = self.stored_record() else { return Ok(Lookup::NeedsLoad) };
+        let now = now_ms();
+        let untaken: Vec<String> = record
+            .into_iter()
+            .flat_map(|record| record.flash_keys(now))
+            .filter(|key| !self.changes.contains_key(*key) && !self.consumed.contains_key(*key))
+            .map(str::to_owned)
+            .collect();
+        if !untaken.is_empty() {
+            return Ok(Lookup::NeedsConsume(untaken));
+        }
+        let mut budget = record.map_or_else(
+            || self.config.limits.read_budget(0),
+            |record| record.read_budget(&self.config.limits),
+        );
         let mut entries = Vec::with_capacity(keys.len());
         for key in keys {
-            if let Lookup::Ready(Some(value)) = self.get(&key)? {
-                entries.push((key, value));
+            if let Some(taken) = self.consumed.get(&key) {
+                if let Some(value) = taken {
+                    entries.push((key, value.clone()));
+                }
+                continue;
             }
+            let value = match self.changes.get(&key) {
+                Some(Change::Set { handoff, .. }) => self.handoff_as_v8(handoff)?,
+                Some(Change::Delete) => continue,
+                None => match record.and_then(|record| Some((record, record.entry(&key, now)?))) {
+                    Some((record, entry)) => record.value_v8(entry, &mut budget).map_err(|error| in_value(&key, error))?,
+                    None => continue,
+                },
+            };
+            entries.push((key, value));
         }
         Ok(Lookup::Ready(entries))
     }
@@ -261,18 +403,36 @@ impl Session {
     /// Stores `handoff` (a value as `lib/handoff.js` hands it over) under `key`, to expire after
     /// `ttl` (or the configured default).
     pub fn set(&mut self, key: &str, handoff: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
+        self.put(key, handoff, ttl, false)
+    }
+
+    /// As [`Session::set`], for a value that the next request to read it takes, and no other.
+    pub fn flash(&mut self, key: &str, handoff: Vec<u8>, ttl: Option<Duration>) -> Result<()> {
+        self.put(key, handoff, ttl, true)
+    }
+
+    fn put(&mut self, key: &str, handoff: Vec<u8>, ttl: Option<Duration>, flash: bool) -> Result<()> {
         check_key(key)?;
+        let max_size = self.config.limits.max_size;
+        if handoff.len() > max_size {
+            return Err(Error::serialize(format!(
+                "the value of {key:?} takes {} bytes, more than the whole session may (maxSize, {max_size} bytes)",
+                handoff.len()
+            )));
+        }
         if self.id.is_none() {
             self.id = Some(SessionId::generate());
             self.origin = Origin::Fresh;
         }
         let expires = ttl.or(self.config.default_ttl).map(|ttl| now_ms() + ttl.as_millis() as f64);
-        self.changes.insert(key.to_owned(), Change::Set { handoff, expires });
+        self.consumed.shift_remove(key);
+        self.changes.insert(key.to_owned(), Change::Set { handoff, expires, flash });
         Ok(())
     }
 
     pub fn delete(&mut self, key: &str) -> Result<()> {
         check_key(key)?;
+        self.consumed.shift_remove(key);
         self.changes.insert(key.to_owned(), Change::Delete);
         Ok(())
     }
@@ -282,11 +442,12 @@ impl Session {
     pub fn destroy(&mut self) {
         if let Some(id) = self.id.take() {
             if self.origin != Origin::Fresh {
-                let record = match std::mem::replace(&mut self.stored, Stored::Missing) {
-                    Stored::Found { record, .. } | Stored::Written { record } => Some(record),
-                    Stored::NotLoaded | Stored::Missing => None,
-                };
-                self.destroyed.push((id, record));
+                match std::mem::replace(&mut self.stored, Stored::Missing) {
+                    Stored::Found { record, .. } | Stored::Written { record } => self.destroyed.push((id, Some(record))),
+                    Stored::NotLoaded | Stored::Missing => self.destroyed.push((id, None)),
+                    // Already a tombstone.
+                    Stored::Ended(_) => {}
+                }
             }
         }
         if let Some(from) = self.regenerated_from.take() {
@@ -294,7 +455,9 @@ impl Session {
         }
         self.stored = Stored::Missing;
         self.changes.clear();
+        self.consumed.clear();
         self.cleared = true;
+        self.touch_due = false;
         self.origin = Origin::Fresh;
         self.cookie = CookieAction::Expire;
     }
@@ -305,7 +468,8 @@ impl Session {
         if self.load_needed().is_some() {
             return Err(Error::storage("regenerate() needs the session loaded first"));
         }
-        if let (Some(id), Origin::Cookie | Origin::Loaded) = (self.id.take(), self.origin) {
+        let has_record = !matches!(self.stored, Stored::Missing | Stored::Ended(_));
+        if let (Some(id), Origin::Cookie | Origin::Loaded, true) = (self.id.take(), self.origin, has_record) {
             if self.regenerated_from.is_none() {
                 self.regenerated_from = Some((id, self.stored.record().cloned()));
             }
@@ -317,14 +481,21 @@ impl Session {
     }
 
     /// Switches to the stored session `id` (Astro's `session.load(id)`); changes not committed
-    /// are dropped. Load it next ([`commit::load`]).
+    /// are dropped. Load it next ([`load::load`]).
     pub fn switch_to(&mut self, id: SessionId) {
         self.id = Some(id);
         self.origin = Origin::Loaded;
         self.stored = Stored::NotLoaded;
         self.changes.clear();
+        self.consumed.clear();
         self.cleared = false;
+        self.touch_due = false;
         self.cookie = CookieAction::Send;
+    }
+
+    /// Gives back the turn an `update()` kept (see [`update::update`]).
+    pub fn release_turn(&mut self) {
+        self.held_turn = None;
     }
 
     /// Whether a commit has anything to do.
@@ -333,34 +504,44 @@ impl Session {
             || !self.destroyed.is_empty()
             || self.regenerated_from.is_some()
             || self.cookie != CookieAction::None
+            || self.touch_due
     }
 
     /// The stored values this session sees: none after `destroy()` or for a new session.
     /// Takes out what a commit must do; the session keeps none of it until
     /// [`Session::finish_commit`] or [`Session::abort_commit`].
     pub fn plan_commit(&mut self) -> CommitPlan {
-        let changes = std::mem::take(&mut self.changes);
+        let mut changes = std::mem::take(&mut self.changes);
         let regenerated_from = self.regenerated_from.take();
+        let touch_due = std::mem::take(&mut self.touch_due);
+        if self.config.absolute_timeout.is_some() && !changes.is_empty() && self.lacks_creation_time() {
+            // The absolute timeout runs from now for a session that has no creation time yet (a
+            // new one, or one made before the option was set).
+            changes.insert(CREATED_KEY.to_owned(), Change::set_number(now_ms()));
+        }
         let write = match (&self.id, self.origin) {
-            (Some(_), _) if changes.is_empty() && regenerated_from.is_none() => None,
+            (Some(id), _) if changes.is_empty() && regenerated_from.is_none() => match (&self.stored, touch_due) {
+                (Stored::Found { record, parsed }, true) => {
+                    let lifetime = expiry::store_lifetime(&self.config, parsed.latest_expiry(), parsed.created(), now_ms());
+                    Some(WritePlan::Touch { id: id.clone(), record: record.clone(), lifetime })
+                }
+                _ => None,
+            },
             (Some(id), Origin::Fresh) => Some(WritePlan::Create { id: id.clone(), from: regenerated_from.clone() }),
             (Some(id), origin) => Some(WritePlan::Merge {
                 id: id.clone(),
-                loaded: self.stored.record().cloned(),
-                // Taken, not cloned: a commit is the last use of it.
-                parsed: match &mut self.stored {
-                    Stored::Found { parsed, .. } => parsed.take(),
-                    _ => None,
+                loaded: match &self.stored {
+                    Stored::Found { record, parsed } => Loaded::Parsed(record.clone(), parsed.clone()),
+                    Stored::Written { record } => Loaded::Record(record.clone()),
+                    Stored::Ended(ended) => Loaded::Ended(*ended),
+                    Stored::NotLoaded | Stored::Missing => Loaded::Nothing,
                 },
                 create_if_missing: origin == Origin::Loaded,
             }),
             (None, _) => None,
         };
         CommitPlan {
-            store: self.config.store.clone(),
-            locks: self.config.commit_locks.clone(),
-            lifetime: self.config.lifetime,
-            max_size: self.config.max_size,
+            config: self.config.clone(),
             write,
             changes,
             regenerated_from,
@@ -388,6 +569,10 @@ impl Session {
         let mut send = self.cookie == CookieAction::Send;
         match outcome {
             commit::Outcome::Unchanged => {}
+            commit::Outcome::Touched => {
+                // Extended by a read: with `rolling`, the cookie's Max-Age is renewed with it.
+                send |= self.config.rolling && self.config.cookie.max_age.is_some();
+            }
             commit::Outcome::Written { id, record } => {
                 if self.id.as_ref() != Some(&id) || self.client_id.as_ref() != Some(&id) {
                     send = true;
@@ -399,12 +584,14 @@ impl Session {
                 self.origin = Origin::Cookie;
                 self.stored = Stored::Written { record };
             }
-            commit::Outcome::Dropped => {
-                // The session was destroyed by another request meanwhile: do not bring it back.
+            commit::Outcome::Dropped(ended) => {
+                // The session ended in another request meanwhile: do not bring it back. If it was
+                // destroyed, the cookie goes too; if regenerate() retired it, the client has (or
+                // is getting) the new id's cookie, which must not be touched.
                 self.id = None;
                 self.origin = Origin::Fresh;
                 self.stored = Stored::Missing;
-                expire = true;
+                expire = ended == Ended::Destroyed;
                 send = false;
             }
         }
@@ -413,7 +600,7 @@ impl Session {
         match (&self.id, send, expire) {
             (Some(id), true, _) => {
                 self.client_id = Some(id.clone());
-                vec![cookie.set_cookie(id.as_str())]
+                vec![cookie.set_cookie_for(id)]
             }
             (_, _, true) => {
                 self.client_id = None;
@@ -423,25 +610,50 @@ impl Session {
         }
     }
 
-    fn stored_values(&self) -> Lookup<Option<&IndexMap<String, StoredValue>>> {
+    /// Whether the session is known to have no creation time yet: a new one, or a stored one
+    /// that does not say. (A record this request has not read may well have one: it is not
+    /// stamped again, which would restart its absolute timeout.)
+    fn lacks_creation_time(&self) -> bool {
+        match &self.stored {
+            Stored::Found { parsed, .. } => parsed.created().is_none(),
+            Stored::NotLoaded | Stored::Missing => self.origin == Origin::Fresh || self.stored_is_missing(),
+            Stored::Written { .. } | Stored::Ended(_) => false,
+        }
+    }
+
+    fn stored_is_missing(&self) -> bool {
+        matches!(self.stored, Stored::Missing)
+    }
+
+    /// The stored record this session sees: none after `destroy()` or for a new session.
+    fn stored_record(&self) -> Lookup<Option<&Record>> {
         if self.cleared || self.id.is_none() {
             return Lookup::Ready(None);
         }
         match &self.stored {
             Stored::NotLoaded if self.origin == Origin::Fresh => Lookup::Ready(None),
             Stored::NotLoaded | Stored::Written { .. } => Lookup::NeedsLoad,
-            Stored::Missing => Lookup::Ready(None),
-            Stored::Found { values, .. } => Lookup::Ready(Some(values)),
+            Stored::Missing | Stored::Ended(_) => Lookup::Ready(None),
+            Stored::Found { parsed, .. } => Lookup::Ready(Some(parsed)),
         }
     }
+
+    /// A value set in this request, as V8 bytes the JS layer can read (the hand-off may carry a
+    /// trailer or be devalue text, and the value may be of any shape the hand-off allowed).
+    fn handoff_as_v8(&self, handoff: &[u8]) -> Result<Vec<u8>> {
+        let (graph, root) = decode_handoff(handoff)?;
+        v8::write_within(&graph, root, &mut self.config.limits.read_budget(handoff.len()))
+    }
+}
+
+/// A value's error, said of its key.
+fn in_value(key: &str, error: Error) -> Error {
+    Error::new(error.code, format!("the value of {key:?} could not be read: {}", error.message))
 }
 
 /// What a commit must do, taken out of a [`Session`] by [`Session::plan_commit`].
 pub struct CommitPlan {
-    store: Arc<dyn SessionStore>,
-    locks: Arc<locks::CommitLocks>,
-    lifetime: Duration,
-    max_size: Option<usize>,
+    config: Arc<SessionConfig>,
     write: Option<WritePlan>,
     changes: IndexMap<String, Change>,
     regenerated_from: Option<(SessionId, Option<Vec<u8>>)>,
@@ -449,34 +661,54 @@ pub struct CommitPlan {
     tombstones: Vec<(SessionId, Option<Vec<u8>>)>,
 }
 
+/// What a request knew of the record it merges into.
+enum Loaded {
+    Nothing,
+    /// The record as it read it, and parsed.
+    Parsed(Vec<u8>, Arc<Record>),
+    /// The record as it last wrote it.
+    Record(Vec<u8>),
+    /// A tombstone.
+    Ended(Ended),
+}
+
 enum WritePlan {
-    /// Merge the changes into the record of `id`, which this request `loaded` (if it did; and
-    /// `parsed`, if it still has it parsed).
-    Merge { id: SessionId, loaded: Option<Vec<u8>>, parsed: Option<data::Parsed>, create_if_missing: bool },
+    /// Merge the changes into the record of `id`, starting from what this request `loaded`.
+    Merge { id: SessionId, loaded: Loaded, create_if_missing: bool },
     /// Store a new session `id`: the values of `from` (a regenerated session, its record as
-    /// loaded) with the changes applied, then tombstone `from`.
+    /// loaded) with the changes applied, then retire `from`.
     Create { id: SessionId, from: Option<(SessionId, Option<Vec<u8>>)> },
+    /// Nothing changed, but a read found the session half-way through its idle timeout: make the
+    /// store keep `record` (if it is still what is stored) for `lifetime` from now.
+    Touch { id: SessionId, record: Vec<u8>, lifetime: Duration },
 }
 
 impl<T> Lookup<T> {
     pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Lookup<U> {
         match self {
             Lookup::NeedsLoad => Lookup::NeedsLoad,
+            Lookup::NeedsConsume(keys) => Lookup::NeedsConsume(keys),
             Lookup::Ready(value) => Lookup::Ready(f(value)),
         }
     }
+}
+
+/// The session behind a lock. Session methods leave the state consistent at every step, so a
+/// poisoned lock is usable.
+pub fn lock(session: &std::sync::Mutex<Session>) -> std::sync::MutexGuard<'_, Session> {
+    session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn check_key(key: &str) -> Result<()> {
     if key.is_empty() {
         return Err(Error::key("a session key must be a non-empty string"));
     }
+    if is_reserved(key) {
+        return Err(Error::key(format!(
+            "session keys starting with {:?} are napi-session's own",
+            crate::record::RESERVED_PREFIX
+        )));
+    }
     Ok(())
 }
 
-/// A value set in this request, as V8 bytes the JS layer can read (the hand-off may carry a
-/// trailer or be devalue text).
-fn handoff_as_v8(handoff: &[u8]) -> Result<Vec<u8>> {
-    let (graph, root) = decode_handoff(handoff)?;
-    v8::write(&graph, root)
-}

@@ -4,7 +4,8 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::commit::{commit, load};
+use super::commit::commit;
+use super::load::load;
 use super::{Lookup, Session, SessionConfig};
 use crate::codec::{devalue, v8};
 use crate::cookie::CookieConfig;
@@ -61,6 +62,7 @@ async fn get(session: &Mutex<Session>, key: &str) -> String {
         }
         Lookup::Ready(None) => "missing".into(),
         Lookup::NeedsLoad => panic!("still needs a load"),
+        Lookup::NeedsConsume(keys) => panic!("flash values to take first: {keys:?}"),
     }
 }
 
@@ -202,7 +204,7 @@ async fn regenerate_keeps_data_and_what_other_requests_wrote_meanwhile() {
     assert_eq!(get(&reader, "cart").await, r#"["tea"]"#);
     assert_eq!(get(&reader, "user").await, r#"["ada"]"#);
     assert_eq!(get(&reader, "late").await, "[1]", "nothing written to the old id is lost");
-    assert_eq!(f.record(id_of(&cookie)).await.as_deref(), Some(""), "the old id is a tombstone");
+    assert_eq!(f.record(id_of(&cookie)).await.as_deref(), Some("null"), "the old id is retired");
 }
 
 #[tokio::test]
@@ -276,9 +278,14 @@ async fn values_expire_and_the_store_keeps_the_session_for_the_longest_ttl() {
 
 #[tokio::test]
 async fn max_size_is_enforced_at_commit() {
-    let f = Fixture::with(|config| config.max_size = Some(64));
+    let f = Fixture::with(|config| config.limits.max_size = 64);
     let session = f.open("");
-    session.lock().unwrap().set("big", value(&format!("[{:?}]", "x".repeat(100))), None).unwrap();
+    // A value over maxSize on its own is refused at once.
+    let err = session.lock().unwrap().set("huge", value(&format!("[{:?}]", "x".repeat(100))), None).unwrap_err();
+    assert_eq!(err.code, ErrorCode::Serialize);
+    assert!(err.message.contains("maxSize"), "{}", err.message);
+    // One that fits, but not in the record around it, is refused at commit.
+    session.lock().unwrap().set("big", value(&format!("[{:?}]", "x".repeat(40))), None).unwrap();
     let err = commit(&session).await.unwrap_err();
     assert_eq!(err.code, ErrorCode::Serialize);
     assert!(err.message.contains("maxSize"), "{}", err.message);
@@ -308,4 +315,435 @@ async fn a_failed_commit_keeps_the_changes() {
     assert_eq!(commit(&session).await.unwrap_err().code, ErrorCode::Storage);
     assert!(session.lock().unwrap().is_dirty());
     assert_eq!(get(&session, "a").await, "[1]");
+}
+
+/// The memory store, with a fault that can be scripted per call: which saves fail or hang.
+struct Scripted {
+    inner: MemoryStore,
+    fault: Mutex<Box<dyn FnMut(&SessionId, &[u8]) -> Option<Fault> + Send>>,
+}
+
+#[derive(Clone, Copy)]
+enum Fault {
+    Fail,
+    Hang,
+}
+
+impl Scripted {
+    fn new(fault: impl FnMut(&SessionId, &[u8]) -> Option<Fault> + Send + 'static) -> Arc<Self> {
+        Arc::new(Self { inner: MemoryStore::default(), fault: Mutex::new(Box::new(fault)) })
+    }
+}
+
+#[async_trait::async_trait]
+impl SessionStore for Scripted {
+    async fn load(&self, id: &SessionId) -> crate::Result<Option<Vec<u8>>> {
+        self.inner.load(id).await
+    }
+    async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> crate::Result<crate::store::Saved> {
+        let fault = (self.fault.lock().unwrap())(id, record);
+        match fault {
+            Some(Fault::Fail) => Err(crate::Error::storage("the store failed")),
+            Some(Fault::Hang) => std::future::pending().await,
+            None => self.inner.save(id, record, lifetime, expected).await,
+        }
+    }
+    async fn delete(&self, id: &SessionId) -> crate::Result<()> {
+        self.inner.delete(id).await
+    }
+}
+
+fn fixture_on(store: Arc<dyn SessionStore>, adjust: impl FnOnce(&mut SessionConfig)) -> Arc<SessionConfig> {
+    let mut config = SessionConfig::new(store, CookieConfig::new("sid", false));
+    adjust(&mut config);
+    Arc::new(config)
+}
+
+async fn read_back(config: &Arc<SessionConfig>, cookie: &str, key: &str) -> String {
+    get(&Mutex::new(Session::open(config.clone(), Some(cookie))), key).await
+}
+
+#[tokio::test]
+async fn a_request_that_raced_a_regenerate_keeps_away_from_the_new_cookie() {
+    let f = Fixture::new();
+    let first = f.open("");
+    first.lock().unwrap().set("cart", value(r#"["tea"]"#), None).unwrap();
+    let old_cookie = cookie_pair(&commit(&first).await.unwrap());
+
+    // A request that read the session with the old cookie, then a sign-in that regenerates it.
+    let in_flight = f.open(&old_cookie);
+    assert_eq!(get(&in_flight, "cart").await, r#"["tea"]"#);
+    let sign_in = f.open(&old_cookie);
+    load(&sign_in).await.unwrap();
+    sign_in.lock().unwrap().regenerate().unwrap();
+    sign_in.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+    let new_cookie = cookie_pair(&commit(&sign_in).await.unwrap());
+
+    // The request in flight commits after: its change is dropped, and it sends no cookie at all
+    // (an expired one would sign the browser out of the session it was just given).
+    in_flight.lock().unwrap().set("cart", value(r#"["coffee"]"#), None).unwrap();
+    assert_eq!(commit(&in_flight).await.unwrap(), Vec::<String>::new());
+    assert_eq!(in_flight.lock().unwrap().id(), None);
+    // So does one that only starts now, with the old cookie.
+    let late = f.open(&old_cookie);
+    assert_eq!(get(&late, "cart").await, "missing");
+    late.lock().unwrap().set("cart", value(r#"["juice"]"#), None).unwrap();
+    assert_eq!(commit(&late).await.unwrap(), Vec::<String>::new());
+
+    let reader = f.open(&new_cookie);
+    assert_eq!((get(&reader, "cart").await, get(&reader, "user").await), (r#"["tea"]"#.into(), r#"["ada"]"#.into()));
+    assert_eq!(f.store.len(), 2, "the new session and the old id's tombstone, nothing else");
+}
+
+#[tokio::test]
+async fn a_sign_in_gets_its_cookie_once_the_new_record_is_stored() {
+    for fault in [Fault::Fail, Fault::Hang] {
+        // Retiring the old id fails (or hangs) twice: the commit answers anyway, and the old id is
+        // retired in the background.
+        let mut retirements_to_break = 2;
+        let store = Scripted::new(move |_, record| {
+            (record == crate::store::RETIRED && retirements_to_break > 0).then(|| {
+                retirements_to_break -= 1;
+                fault
+            })
+        });
+        let config = fixture_on(store.clone(), |config| config.timeout = Duration::from_millis(300));
+        let first = Mutex::new(Session::open(config.clone(), None));
+        first.lock().unwrap().set("cart", value(r#"["tea"]"#), None).unwrap();
+        let old_cookie = cookie_pair(&commit(&first).await.unwrap());
+        let old_id = SessionId::parse(id_of(&old_cookie)).unwrap();
+
+        let sign_in = Mutex::new(Session::open(config.clone(), Some(&old_cookie)));
+        load(&sign_in).await.unwrap();
+        sign_in.lock().unwrap().regenerate().unwrap();
+        sign_in.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+        let started = std::time::Instant::now();
+        let new_cookie = cookie_pair(&commit(&sign_in).await.unwrap());
+        assert!(started.elapsed() < Duration::from_millis(600), "within its timeout: {:?}", started.elapsed());
+        assert_ne!(new_cookie, old_cookie);
+        assert_eq!(read_back(&config, &new_cookie, "cart").await, r#"["tea"]"#);
+        assert_eq!(read_back(&config, &new_cookie, "user").await, r#"["ada"]"#);
+
+        let mut retired = false;
+        for _ in 0..50 {
+            if store.inner.load(&old_id).await.unwrap().as_deref() == Some(crate::store::RETIRED) {
+                retired = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(retired, "the old id was retired in the background");
+    }
+}
+
+#[tokio::test]
+async fn the_session_id_is_unknown_until_its_record_is_found() {
+    let f = Fixture::new();
+    let first = f.open("");
+    first.lock().unwrap().set("a", value("[1]"), None).unwrap();
+    assert!(first.lock().unwrap().id().is_some(), "a new session has its id at once");
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+
+    let known = f.open(&cookie);
+    assert_eq!(known.lock().unwrap().id(), None, "only the client's claim so far");
+    load(&known).await.unwrap();
+    assert_eq!(known.lock().unwrap().id().map(SessionId::as_str), Some(id_of(&cookie)));
+
+    let made_up = f.open("sid=11111111-1111-4111-8111-111111111111");
+    assert_eq!(made_up.lock().unwrap().id(), None);
+    load(&made_up).await.unwrap();
+    assert_ne!(made_up.lock().unwrap().id().map(SessionId::as_str), Some("11111111-1111-4111-8111-111111111111"));
+}
+
+#[tokio::test]
+async fn hostile_repeated_references_are_refused_without_expanding() {
+    // One 10 KB string referenced 20 000 times: 110 KB of text that V8's format would write out
+    // at 200 MB.
+    let mut text = String::from(r#"[["Map",1,2,3,4],"big",{"data":5,"expires":-1},"small",{"data":6,"expires":-1},["#);
+    text.push_str(&vec!["7"; 20_000].join(","));
+    text.push_str(&format!(r#"],1,{:?}]"#, "x".repeat(10_000)));
+    let f = Fixture::new();
+    let id = SessionId::generate();
+    f.store.save(&id, text.as_bytes(), HOUR, Expected::Absent).await.unwrap();
+    let session = f.open(&format!("sid={id}"));
+    load(&session).await.unwrap();
+    let started = std::time::Instant::now();
+    let error = session.lock().unwrap().get("big").unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(1), "{:?}", started.elapsed());
+    assert_eq!(error.code, ErrorCode::Parse);
+    assert!(error.message.contains("\"big\"") && error.message.contains("maxExpansion"), "{}", error.message);
+    // The rest of the session is fine, and checking a key converts nothing.
+    assert_eq!(session.lock().unwrap().has("big"), Lookup::Ready(true));
+    assert_eq!(get(&session, "small").await, "[1]");
+    assert!(session.lock().unwrap().entries().is_err(), "entries() shares one budget");
+    // It was not discarded.
+    assert!(commit(&session).await.unwrap().is_empty());
+    assert_eq!(f.store.load(&id).await.unwrap().map(|r| r.len()), Some(text.len()));
+}
+
+#[tokio::test]
+async fn records_past_max_size_are_refused_and_values_past_max_depth_unreadable() {
+    let f = Fixture::with(|config| config.limits.max_size = 1_000);
+    let id = SessionId::generate();
+    let big = format!(r#"[["Map",1,2],"k",{{"data":3,"expires":-1}},{:?}]"#, "x".repeat(2_000));
+    f.store.save(&id, big.as_bytes(), HOUR, Expected::Absent).await.unwrap();
+    let error = load(&f.open(&format!("sid={id}"))).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Parse);
+    assert!(error.message.contains("maxSize") && !error.message.contains(id.as_str()), "{}", error.message);
+
+    let f = Fixture::with(|config| config.limits.max_depth = 10);
+    let id = SessionId::generate();
+    let deep = |levels: usize| {
+        let nodes: Vec<String> = (0..levels).map(|i| format!("[{}]", i + 4)).chain(["1".to_owned()]).collect();
+        format!(r#"[["Map",1,2],"k",{{"data":3,"expires":-1}},{}]"#, nodes.join(","))
+    };
+    f.store.save(&id, deep(11).as_bytes(), HOUR, Expected::Absent).await.unwrap();
+    let session = f.open(&format!("sid={id}"));
+    load(&session).await.unwrap();
+    let error = session.lock().unwrap().get("k").unwrap_err();
+    assert_eq!(error.code, ErrorCode::Parse);
+    assert!(error.message.contains("maxDepth"), "{}", error.message);
+    f.store.save(&id, deep(10).as_bytes(), HOUR, Expected::Any).await.unwrap();
+    // Exactly maxDepth levels read (the helper unwraps the answer).
+    assert_eq!(get(&f.open(&format!("sid={id}")), "k").await.matches('[').count(), 1 + 10);
+}
+
+#[tokio::test]
+async fn many_keys_are_read_one_at_a_time() {
+    let f = Fixture::new();
+    let first = f.open("");
+    for i in 0..5_000 {
+        first.lock().unwrap().set(&format!("key{i}"), value(&format!("[{{\"n\":1}},{i}]")), None).unwrap();
+    }
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+    let session = f.open(&cookie);
+    load(&session).await.unwrap();
+    let Lookup::Ready(keys) = session.lock().unwrap().keys() else { panic!("loaded") };
+    assert_eq!(keys.len(), 5_000);
+    assert_eq!(keys[4_321], "key4321");
+    assert_eq!(get(&session, "key4321").await, r#"[{"n":1},4321]"#);
+    assert_eq!(session.lock().unwrap().has("key4999"), Lookup::Ready(true));
+    assert_eq!(session.lock().unwrap().has("key5000"), Lookup::Ready(false));
+}
+
+#[tokio::test]
+async fn a_slow_store_times_out_and_unrelated_sessions_do_not_wait() {
+    let slow = SessionId::generate();
+    let slow_id = slow.clone();
+    let store = Scripted::new(move |id, _| (*id == slow_id).then_some(Fault::Hang));
+    let config = fixture_on(store, |config| config.timeout = Duration::from_millis(300));
+    // Many commits queue on the slow session; each gives up at its own deadline, not after the
+    // ones before it.
+    let started = std::time::Instant::now();
+    let stuck: Vec<_> = (0..5)
+        .map(|_| {
+            let session = Arc::new(Mutex::new(Session::open(config.clone(), None)));
+            session.lock().unwrap().switch_to(slow.clone());
+            session.lock().unwrap().set("a", value("[1]"), None).unwrap();
+            tokio::spawn(async move { commit(&session).await.map(|_| ()) })
+        })
+        .collect();
+    // Meanwhile another session commits at once.
+    let other = Mutex::new(Session::open(config.clone(), None));
+    other.lock().unwrap().set("b", value("[2]"), None).unwrap();
+    assert_eq!(commit(&other).await.unwrap().len(), 1);
+    assert!(started.elapsed() < Duration::from_millis(200), "{:?}", started.elapsed());
+    for task in stuck {
+        let error = task.await.unwrap().unwrap_err();
+        assert_eq!(error.code, ErrorCode::Timeout, "{}", error.message);
+    }
+    assert!(started.elapsed() < Duration::from_millis(900), "every wait within its deadline: {:?}", started.elapsed());
+}
+
+#[test]
+fn a_ttl_is_any_number_of_seconds_up_to_a_century() {
+    assert_eq!(super::ttl_from_seconds(1.5).unwrap(), Duration::from_millis(1500));
+    assert!(super::ttl_from_seconds(100.0 * 365.0 * 24.0 * 3600.0).is_ok());
+    for bad in [1e20, f64::INFINITY, f64::NAN, -1.0, f64::MAX] {
+        assert_eq!(super::ttl_from_seconds(bad).unwrap_err().code, ErrorCode::Config, "{bad}");
+    }
+}
+
+/// `get`, taking flash values first when the session says so.
+async fn get_taking_flash(session: &Mutex<Session>, key: &str) -> String {
+    loop {
+        let answer = session.lock().unwrap().get(key).unwrap();
+        match answer {
+            Lookup::NeedsLoad => load(session).await.unwrap(),
+            Lookup::NeedsConsume(keys) => super::update::consume(session, keys).await.unwrap(),
+            Lookup::Ready(Some(bytes)) => {
+                let (graph, root) = v8::read(&bytes).unwrap();
+                return devalue::stringify(&graph, root, devalue::LoneSurrogates::Raw).unwrap().to_string();
+            }
+            Lookup::Ready(None) => return "missing".into(),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flash_value_is_read_by_exactly_one_request() {
+    let f = Fixture::new();
+    let first = f.open("");
+    first.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+    first.lock().unwrap().flash("notice", value(r#"["saved"]"#), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+
+    // Eight requests read it at once (all loaded before any takes it): one gets it.
+    let readers: Vec<Arc<Mutex<Session>>> = (0..8).map(|_| Arc::new(f.open(&cookie))).collect();
+    for reader in &readers {
+        load(reader).await.unwrap();
+        assert_eq!(reader.lock().unwrap().has("notice"), Lookup::Ready(true));
+    }
+    let tasks: Vec<_> = readers
+        .iter()
+        .cloned()
+        .map(|reader| tokio::spawn(async move { get_taking_flash(&reader, "notice").await }))
+        .collect();
+    let mut got = Vec::new();
+    for task in tasks {
+        got.push(task.await.unwrap());
+    }
+    assert_eq!(got.iter().filter(|answer| *answer == r#"["saved"]"#).count(), 1, "{got:?}");
+    assert_eq!(got.iter().filter(|answer| *answer == "missing").count(), 7);
+    // The reader that took it reads it again within its request; the other values stay.
+    let winner = readers.iter().find(|r| matches!(r.lock().unwrap().has("notice"), Lookup::Ready(true))).unwrap();
+    assert_eq!(get_taking_flash(winner, "notice").await, r#"["saved"]"#);
+    let later = f.open(&cookie);
+    assert_eq!(get_taking_flash(&later, "notice").await, "missing");
+    assert_eq!(get_taking_flash(&later, "user").await, r#"["ada"]"#);
+    assert!(f.record(id_of(&cookie)).await.unwrap().contains(r#""flash":"#) == false, "gone from the store");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_loses_no_increment() {
+    let f = Fixture::new();
+    let first = f.open("");
+    first.lock().unwrap().set("n", value("[0]"), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+    let as_number = |bytes: &Option<Vec<u8>>| -> i64 {
+        let (graph, root) = v8::read(bytes.as_ref().unwrap()).unwrap();
+        devalue::stringify(&graph, root, devalue::LoneSurrogates::Raw).unwrap().to_string()[1..].trim_end_matches(']').parse().unwrap()
+    };
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let f_config = f.config.clone();
+            let cookie = cookie.clone();
+            tokio::spawn(async move {
+                let mut reruns = 0;
+                for _ in 0..25 {
+                    // One request per increment, as a browser's would be.
+                    let session = Mutex::new(Session::open(f_config.clone(), Some(&cookie)));
+                    load(&session).await.unwrap();
+                    let Lookup::Ready(mut base) = session.lock().unwrap().get("n").unwrap() else { panic!("loaded") };
+                    loop {
+                        let next = as_number(&base) + 1;
+                        let handoff = format!("[{next}]").into_bytes();
+                        match super::update::update(&session, "n", base.clone(), handoff, None).await.unwrap() {
+                            super::update::Updated::Done => break,
+                            super::update::Updated::Changed(now) => {
+                                reruns += 1;
+                                base = now;
+                            }
+                        }
+                    }
+                }
+                reruns
+            })
+        })
+        .collect();
+    let mut reruns = 0;
+    for task in tasks {
+        reruns += task.await.unwrap();
+    }
+    assert_eq!(get(&f.open(&cookie), "n").await, "[200]", "every increment counted ({reruns} re-runs)");
+}
+
+#[tokio::test]
+async fn reads_keep_a_session_alive_and_writes_nothing_until_half_its_idle_timeout() {
+    let f = Fixture::with(|config| config.lifetime = Duration::from_millis(1_000));
+    let first = f.open("");
+    first.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+    let id = SessionId::parse(id_of(&cookie)).unwrap();
+    let mut touches = 0;
+    // A read-only request every 300 ms for 2.4 s: the session outlives its 1 s idle timeout.
+    for _ in 0..8 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let reader = f.open(&cookie);
+        assert_eq!(get(&reader, "user").await, r#"["ada"]"#, "signed out while active");
+        let dirty = reader.lock().unwrap().is_dirty();
+        if dirty {
+            touches += 1;
+            assert!(commit(&reader).await.unwrap().is_empty(), "no cookie without rolling");
+        }
+    }
+    assert!((3..=6).contains(&touches), "extended every other read or so, not on each: {touches}");
+    // Idle now: it expires.
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    assert_eq!(f.store.load(&id).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn with_rolling_an_extension_renews_the_cookie() {
+    let f = Fixture::with(|config| {
+        config.lifetime = Duration::from_millis(400);
+        config.rolling = true;
+        config.cookie.max_age = Some(3600);
+    });
+    let first = f.open("");
+    first.lock().unwrap().set("a", value("[1]"), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+    tokio::time::sleep(Duration::from_millis(250)).await;
+    let reader = f.open(&cookie);
+    get(&reader, "a").await;
+    let renewed = commit(&reader).await.unwrap();
+    assert_eq!(renewed.len(), 1, "{renewed:?}");
+    assert!(renewed[0].contains("Max-Age=3600"), "{renewed:?}");
+}
+
+#[tokio::test]
+async fn an_absolute_timeout_ends_a_session_however_active() {
+    let f = Fixture::with(|config| {
+        config.lifetime = Duration::from_millis(600);
+        config.absolute_timeout = Some(Duration::from_millis(1_000));
+    });
+    let first = f.open("");
+    first.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+    let record = f.record(id_of(&cookie)).await.unwrap();
+    assert!(record.contains(r#""napi-session:created""#), "the creation time is kept: {record}");
+    let reader = f.open(&cookie);
+    assert_eq!(reader.lock().unwrap().keys(), Lookup::NeedsLoad);
+    load(&reader).await.unwrap();
+    assert_eq!(reader.lock().unwrap().keys(), Lookup::Ready(vec!["user".to_owned()]), "and hidden from keys()");
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let active = f.open(&cookie);
+        active.lock().unwrap().set("seen", value("[1]"), None).unwrap();
+        commit(&active).await.unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The store dropped it at its absolute end: a write starts a new session.
+    let late = f.open(&cookie);
+    assert_eq!(get(&late, "user").await, "missing", "past its absolute timeout");
+    late.lock().unwrap().set("seen", value("[2]"), None).unwrap();
+    assert_ne!(cookie_pair(&commit(&late).await.unwrap()), cookie);
+
+    // A record the store still holds past it (written elsewhere, or a clock ahead) ends when read.
+    let id = SessionId::generate();
+    let old = format!(r#"[["Map",1,2,3,4],"user",{{"data":5,"expires":-1}},"napi-session:created",{{"data":6,"expires":-1}},"ada",{}]"#, crate::store::now_ms() - 5_000.0);
+    f.store.save(&id, old.as_bytes(), HOUR, Expected::Absent).await.unwrap();
+    let reader = f.open(&format!("sid={id}"));
+    assert_eq!(get(&reader, "user").await, "missing");
+    let cookies = commit(&reader).await.unwrap();
+    assert!(cookies[0].contains("Max-Age=0"), "{cookies:?}");
+    assert_eq!(f.store.load(&id).await.unwrap().as_deref(), Some(TOMBSTONE));
+}
+
+#[test]
+fn reserved_keys_are_refused() {
+    let f = Fixture::new();
+    let session = f.open("");
+    let error = session.lock().unwrap().set("napi-session:created", value("[1]"), None).unwrap_err();
+    assert_eq!(error.code, ErrorCode::Key);
 }

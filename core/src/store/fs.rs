@@ -24,9 +24,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 
-use super::{now_ms, Expected, Saved, SessionStore, TOMBSTONE, TOMBSTONE_LIFETIME};
+use super::{now_ms, Expected, Saved, SessionStore};
 use crate::id::SessionId;
-use crate::session::data::latest_expiry;
+use crate::record::latest_expiry;
 use crate::{Error, Result};
 
 const LOCK_STRIPES: u64 = 64;
@@ -175,15 +175,15 @@ impl Shared {
     fn has_expired(&self, record: &[u8], modified: SystemTime) -> bool {
         let written = modified.duration_since(UNIX_EPOCH).map(|d| d.as_millis() as f64).unwrap_or(0.0);
         let now = now_ms();
-        if record == TOMBSTONE {
-            return written + TOMBSTONE_LIFETIME.as_millis() as f64 <= now;
+        if super::is_tombstone(record) {
+            return written + super::tombstone_lifetime(record).as_millis() as f64 <= now;
         }
         if written + self.lifetime.as_millis() as f64 > now {
             return false;
         }
         // Idle for longer than the lifetime: still alive only if a value was set with a longer ttl.
         // (A record that does not parse has no such value.)
-        latest_expiry(record).is_none_or(|expires| expires <= now)
+        latest_expiry(record, &crate::limits::Limits::default()).is_none_or(|expires| expires <= now)
     }
 
     fn write_atomically(&self, id: &SessionId, record: &[u8]) -> Result<()> {
@@ -319,6 +319,7 @@ async fn blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + '
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::TOMBSTONE;
 
     const HOUR: Duration = Duration::from_secs(3600);
 

@@ -1,10 +1,9 @@
 //! Where sessions are kept.
 //!
 //! A store holds one record per session id: the session's devalue text (Astro's format, see
-//! [`crate::session::data`]) as bytes. It knows nothing of what the text means, except that an
-//! empty record is a *tombstone*: the session was destroyed, and a request still in flight must
-//! not bring it back. (Astro reads an empty record as "no session", so tombstones are
-//! compatible with it.)
+//! [`crate::record`]) as bytes. It knows nothing of what the text means, except for *tombstones*
+//! ([`TOMBSTONE`], [`RETIRED`]): the session ended, and a request still in flight must not bring
+//! it back. (Astro reads both as "no session", so tombstones are compatible with it.)
 //!
 //! The session never overwrites a record blindly: it reads, merges its own changes, and writes
 //! only if the record is still what it read ([`Expected`]) — compare-and-set. That is what keeps
@@ -42,6 +41,7 @@
 //! ```
 
 pub mod fs;
+pub mod kv;
 pub mod memory;
 pub mod redis;
 
@@ -52,11 +52,30 @@ use async_trait::async_trait;
 use crate::id::SessionId;
 use crate::Result;
 
-/// The record of a destroyed session.
-pub const TOMBSTONE: &[u8] = b"";
+pub use crate::record::{RETIRED, TOMBSTONE};
+
+/// Whether `record` is a tombstone (of a destroyed or a retired session).
+pub fn is_tombstone(record: &[u8]) -> bool {
+    record == TOMBSTONE || record == RETIRED
+}
 
 /// How long a tombstone keeps requests still in flight from bringing a destroyed session back.
 pub const TOMBSTONE_LIFETIME: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// How long a retired session's tombstone ([`RETIRED`]) lasts: long enough for the requests that
+/// were in flight when `regenerate()` ran (they drop their changes and leave the cookie alone),
+/// short, because a client that still presents the old id meanwhile gets no new session; after
+/// it, the id is unknown, and such a client is given a fresh one.
+pub const RETIRED_LIFETIME: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How long the tombstone `record` lasts.
+pub fn tombstone_lifetime(record: &[u8]) -> std::time::Duration {
+    if record == RETIRED {
+        RETIRED_LIFETIME
+    } else {
+        TOMBSTONE_LIFETIME
+    }
+}
 
 /// What a write expects to find, for compare-and-set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +112,7 @@ pub enum Saved {
 #[async_trait]
 pub trait SessionStore: Send + Sync + 'static {
     /// The record of session `id`, or `None` when there is none or it has expired. A tombstone
-    /// is returned as an empty record.
+    /// is returned as it was written.
     async fn load(&self, id: &SessionId) -> Result<Option<Vec<u8>>>;
 
     /// Writes `record` for session `id` to live for `lifetime` from now — if the current record is
@@ -104,6 +123,42 @@ pub trait SessionStore: Send + Sync + 'static {
 
     /// Removes the record of session `id`; no error if there is none.
     async fn delete(&self, id: &SessionId) -> Result<()>;
+
+    /// As [`SessionStore::load`], with when the store will drop the record (epoch milliseconds),
+    /// where the store knows it; sessions use it to extend themselves when read ([`touch`]).
+    /// The default knows no expiry.
+    ///
+    /// [`touch`]: SessionStore::touch
+    async fn load_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, Option<f64>)>> {
+        Ok(self.load(id).await?.map(|record| (record, None)))
+    }
+
+    /// Makes the record of session `id` live `lifetime` from now, if it is still `current`;
+    /// `false` (nothing done) if it is not. The default writes the record again, compare-and-set;
+    /// stores that can, only extend its expiry.
+    async fn touch(&self, id: &SessionId, current: &[u8], lifetime: Duration) -> Result<bool> {
+        Ok(self.save(id, current, lifetime, Expected::Current(current)).await? == Saved::Done)
+    }
+
+    /// How long a session's load or commit needs at most on this store, by its own timeouts,
+    /// when the application sets no `timeout`; `None`: the session's default.
+    fn default_timeout(&self) -> Option<std::time::Duration> {
+        None
+    }
+
+    /// What the store can tell of its own state (the in-process stores).
+    fn stats(&self) -> StoreStats {
+        StoreStats::default()
+    }
+}
+
+/// What a store tells of its own state, where it knows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreStats {
+    /// Records held.
+    pub entries: Option<u64>,
+    /// Live records dropped to make room (each signs a user out).
+    pub evictions: Option<u64>,
 }
 
 /// Milliseconds since the Unix epoch, as JS `Date.now()`.

@@ -45,6 +45,9 @@ const LONGEST_PX: u64 = 100 * 365 * 24 * 3600 * 1000;
 /// e.g. after a restart).
 static COMPARE_AND_SET: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("redis/compare_and_set.lua")));
 
+/// Extends a record's expiry if it is still the expected one (loaded the same way).
+static TOUCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("redis/touch.lua")));
+
 /// How to reach Redis, and where the sessions go in it.
 #[derive(Clone, Debug)]
 pub struct RedisOptions {
@@ -157,6 +160,35 @@ impl SessionStore for RedisStore {
         .await
     }
 
+    /// `GET` and `PTTL` in one round trip (one key, so a cluster takes the pipeline too).
+    async fn load_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, Option<f64>)>> {
+        let key = self.key(id);
+        let loaded = self
+            .run("load a session", |mut connection, _| {
+                let pipeline = redis::pipe().cmd("GET").arg(&key).cmd("PTTL").arg(&key).clone();
+                async move { pipeline.query_async::<(Option<Vec<u8>>, i64)>(&mut connection).await }
+            })
+            .await?;
+        let now = super::now_ms();
+        // PTTL: -1 for a key without expiry (Astro writes none), -2 for no key.
+        Ok(match loaded {
+            (Some(record), pttl) => Some((record, (pttl >= 0).then(|| now + pttl as f64))),
+            (None, _) => None,
+        })
+    }
+
+    async fn touch(&self, id: &SessionId, current: &[u8], lifetime: Duration) -> Result<bool> {
+        let key = self.key(id);
+        let (sha1, px) = (sha1_hex(current), px(lifetime));
+        let extended: i64 = self
+            .run("extend a session", |mut connection, _| {
+                let (key, sha1) = (&key, &sha1);
+                async move { TOUCH.key(key).arg(sha1).arg(px).invoke_async(&mut connection).await }
+            })
+            .await?;
+        Ok(extended == 1)
+    }
+
     async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
         let key = self.key(id);
         let px = px(lifetime);
@@ -186,6 +218,12 @@ impl SessionStore for RedisStore {
             }
         })
         .await
+    }
+
+    /// One connection attempt and one command: a commit that found its record loaded needs just
+    /// that, and so does a load.
+    fn default_timeout(&self) -> Option<Duration> {
+        Some(self.connect_timeout.saturating_add(self.command_timeout))
     }
 
     async fn delete(&self, id: &SessionId) -> Result<()> {

@@ -96,3 +96,23 @@ pub async fn concurrent_compare_and_set_loses_nothing(store: Arc<dyn SessionStor
     eprintln!("concurrent compare-and-set: {conflicts} conflicts resolved");
     store.delete(&id).await.unwrap();
 }
+
+/// A touch extends the record only if it is still the one expected, and never makes one.
+pub async fn touch_extends_only_the_expected_record(store: &dyn SessionStore) {
+    let id = SessionId::generate();
+    store.save(&id, b"[1]", Duration::from_millis(600), Expected::Absent).await.unwrap();
+    let (record, expires_at) = store.load_with_expiry(&id).await.unwrap().unwrap();
+    assert_eq!(record, b"[1]");
+    assert!(!store.touch(&id, b"[0]", HOUR).await.unwrap(), "not the record expected");
+    assert!(store.touch(&id, b"[1]", HOUR).await.unwrap());
+    if let Some(before) = expires_at {
+        let (_, after) = store.load_with_expiry(&id).await.unwrap().unwrap();
+        assert!(after.unwrap() > before + 30_000.0, "extended by the new lifetime: {before} -> {after:?}");
+        tokio::time::sleep(Duration::from_millis(900)).await;
+        assert!(store.load(&id).await.unwrap().is_some(), "alive past its first lifetime");
+    }
+    let absent = SessionId::generate();
+    assert!(!store.touch(&absent, b"[1]", HOUR).await.unwrap());
+    assert_eq!(store.load(&absent).await.unwrap(), None, "a touch makes no record");
+    store.delete(&id).await.unwrap();
+}

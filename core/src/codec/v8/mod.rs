@@ -58,9 +58,17 @@ pub fn read(bytes: &[u8]) -> Result<(Graph, NodeId)> {
     read::read(bytes)
 }
 
-/// Writes a value as V8 serialization bytes, header included, for `v8.Deserializer`.
+pub use write::Budget;
+
+/// Writes the value at `root` as V8 serialization bytes, header included, for `v8.Deserializer`,
+/// within `budget` (bytes and nesting depth), which it takes what it writes from.
+pub fn write_within(graph: &Graph, root: NodeId, budget: &mut Budget) -> Result<Vec<u8>> {
+    write::write(graph, root, budget)
+}
+
+/// [`write_within`] without bounds, for values bounded otherwise.
 pub fn write(graph: &Graph, root: NodeId) -> Result<Vec<u8>> {
-    write::write(graph, root)
+    write::write(graph, root, &mut Budget::unlimited())
 }
 
 /// The format version in the header of `bytes`, if they start with one; nothing else is read.

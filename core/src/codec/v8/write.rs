@@ -17,24 +17,30 @@ use num_bigint::{BigInt, Sign};
 use super::keys::array_index;
 use super::trailer::{ARRAY_LENGTH, NULL_PROTOTYPE};
 use super::{tags, URL_HOST_OBJECT_TYPE, URL_SEARCH_PARAMS_HOST_OBJECT_TYPE};
-use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, View, ViewKind};
+use crate::codec::{Array, Graph, JsString, Node, NodeId, NodeMap, Object, View, ViewKind};
 use crate::{Error, Result};
 
 /// The format version written: the one Node 20 (V8 11.3) writes and reads.
 const VERSION: u8 = 15;
 
-pub fn write(graph: &Graph, root: NodeId) -> Result<Vec<u8>> {
+/// Writes the value at `root`, taking from `budget` what it writes. Time and memory are linear in
+/// the size of the value (not of the graph it lives in), and bounded by the budget.
+pub fn write(graph: &Graph, root: NodeId, budget: &mut Budget) -> Result<Vec<u8>> {
     let mut writer = Writer {
         graph,
-        out: Vec::with_capacity(16 + graph.len() * 8),
-        ids: vec![0; graph.len()],
+        out: Vec::with_capacity(64),
+        ids: NodeMap::default(),
         next_id: 0,
         stack: Vec::new(),
         trailer: Vec::new(),
+        max_depth: budget.max_depth,
     };
     writer.out.extend_from_slice(&[tags::VERSION, VERSION]);
     writer.value(root)?;
     while let Some(top) = writer.stack.len().checked_sub(1) {
+        if writer.out.len() > budget.bytes_left {
+            return Err(budget.exceeded());
+        }
         let Frame { node, next } = writer.stack[top];
         match writer.step(node, next)? {
             Some(child) => {
@@ -47,19 +53,54 @@ pub fn write(graph: &Graph, root: NodeId) -> Result<Vec<u8>> {
         }
     }
     writer.write_trailer();
+    if writer.out.len() > budget.bytes_left {
+        return Err(budget.exceeded());
+    }
+    budget.bytes_left -= writer.out.len();
     Ok(writer.out)
+}
+
+/// What the values written for one answer may take: bytes in all (an amplification bound, see
+/// [`crate::limits`]) and nesting depth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Budget {
+    bytes_left: usize,
+    max_depth: usize,
+    /// The bytes at the start, for messages.
+    bytes: usize,
+}
+
+impl Budget {
+    pub fn new(bytes: usize, max_depth: usize) -> Self {
+        Self { bytes_left: bytes, max_depth, bytes }
+    }
+
+    /// No bound (for values that are already bounded otherwise, and for tests).
+    pub fn unlimited() -> Self {
+        Self::new(usize::MAX, usize::MAX)
+    }
+
+    fn exceeded(&self) -> Error {
+        Error::parse(format!(
+            "the value would take more than {} bytes when read, far more than its stored text (it may repeat one \
+             string very many times); raise maxExpansion if this is expected",
+            self.bytes
+        ))
+    }
 }
 
 struct Writer<'g> {
     graph: &'g Graph,
     out: Vec<u8>,
-    /// For each node, 1 + the V8 object id it was written under; 0 while not written yet.
-    ids: Vec<u32>,
+    /// For each object node written, the V8 object id it was written under. A map rather than a
+    /// vector over the graph: a value is often a small part of a large graph (one key of a session).
+    ids: NodeMap<u32>,
     next_id: u32,
     /// The containers being written, outermost first.
     stack: Vec<Frame>,
     /// The trailer's entries: (kind, V8 id of the object, payload).
     trailer: Vec<(u32, u32, f64)>,
+    max_depth: usize,
 }
 
 /// A container being written, and the number of children of it written so far.
@@ -93,9 +134,9 @@ impl<'g> Writer<'g> {
     fn value(&mut self, id: NodeId) -> Result<()> {
         let node = self.node(id)?;
         if !node.is_primitive() {
-            if self.ids[id as usize] != 0 {
+            if let Some(&object_id) = self.ids.get(&id) {
                 self.out.push(tags::OBJECT_REFERENCE);
-                self.varint(self.ids[id as usize] - 1);
+                self.varint(object_id);
                 return Ok(());
             }
             // V8's serializer numbers objects as it first meets them; a view only after its buffer.
@@ -116,26 +157,26 @@ impl<'g> Writer<'g> {
             }
             Node::Object(object) => {
                 if object.null_prototype {
-                    self.trailer.push((NULL_PROTOTYPE, self.ids[id as usize] - 1, 0.0));
+                    self.trailer.push((NULL_PROTOTYPE, self.ids[&id], 0.0));
                 }
-                self.open(tags::BEGIN_JS_OBJECT, None, id)
+                self.open(tags::BEGIN_JS_OBJECT, None, id)?
             }
-            Node::Array(Array::Dense(items)) => self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(len32(items.len())?), id),
+            Node::Array(Array::Dense(items)) => self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(len32(items.len())?), id)?,
             &Node::Array(Array::Holey { length, ref items }) => {
                 if holes_inline(length, items.len()) {
-                    self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(length), id);
+                    self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(length), id)?;
                 } else {
                     // Declared empty; the elements set the length up to the last of them, and the
                     // trailer the rest.
                     let reached = items.last().map_or(0, |&(index, _)| index as u64 + 1);
                     if reached != length as u64 {
-                        self.trailer.push((ARRAY_LENGTH, self.ids[id as usize] - 1, length as f64));
+                        self.trailer.push((ARRAY_LENGTH, self.ids[&id], length as f64));
                     }
-                    self.open(tags::BEGIN_SPARSE_JS_ARRAY, Some(0), id);
+                    self.open(tags::BEGIN_SPARSE_JS_ARRAY, Some(0), id)?;
                 }
             }
-            Node::Map(_) => self.open(tags::BEGIN_JS_MAP, None, id),
-            Node::Set(_) => self.open(tags::BEGIN_JS_SET, None, id),
+            Node::Map(_) => self.open(tags::BEGIN_JS_MAP, None, id)?,
+            Node::Set(_) => self.open(tags::BEGIN_JS_SET, None, id)?,
             &Node::Date(time) => {
                 self.out.push(tags::DATE);
                 self.double(time);
@@ -268,17 +309,24 @@ impl<'g> Writer<'g> {
     }
 
     fn assign_id(&mut self, id: NodeId) {
+        self.ids.insert(id, self.next_id);
         self.next_id += 1;
-        self.ids[id as usize] = self.next_id;
     }
 
     /// A container's tag (and length for arrays), and a frame to write its children.
-    fn open(&mut self, tag: u8, length: Option<u32>, id: NodeId) {
+    fn open(&mut self, tag: u8, length: Option<u32>, id: NodeId) -> Result<()> {
+        if self.stack.len() >= self.max_depth {
+            return Err(Error::parse(format!(
+                "the value is nested more than {} levels deep (maxDepth)",
+                self.max_depth
+            )));
+        }
         self.out.push(tag);
         if let Some(length) = length {
             self.varint(length);
         }
         self.stack.push(Frame { node: id, next: 0 });
+        Ok(())
     }
 
     fn end_array(&mut self, tag: u8, properties: u32, length: u32) {
