@@ -2,7 +2,7 @@
 // their machine is missing, and the glibc floor of the Linux binaries. The cross builds and the
 // emulated runs (arm64 under qemu, Windows under wine, Node 20-26) are `npm run test:platforms`.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -196,6 +196,43 @@ describe('the per-platform packages', () => {
     const license = readFileSync(path.join(root, 'LICENSE'), 'utf8');
     assert.match(license, /^MIT License\n\nCopyright \(c\) \d{4} napi-session contributors\n/);
     for (const t of targets) assert.equal(readFileSync(path.join(packageDir(t), 'LICENSE'), 'utf8'), license, `npm/${t.platformArchABI}/LICENSE`);
+  });
+});
+
+describe('npm run build:target', { skip: process.platform !== 'linux' && 'plans a build on a Linux machine' }, () => {
+  /** What `scripts/build.mjs --plan` says (exit status and output) with `env` over this one's. */
+  const plan = (args, env = {}) => {
+    const result = spawnSync(process.execPath, [path.join(root, 'scripts', 'build.mjs'), ...args, '--plan'], { encoding: 'utf8', env: { ...process.env, ...env } });
+    return { status: result.status, output: result.stdout + result.stderr };
+  };
+  // This PATH without cargo-zigbuild: a machine with only a Rust toolchain.
+  const withoutZig = { PATH: process.env.PATH.split(path.delimiter).filter((dir) => !existsSync(path.join(dir, 'cargo-zigbuild'))).join(path.delimiter) };
+
+  it('pins glibc 2.17 through cargo-zigbuild, for this machine too, when zig is installed', { skip: !haveZig() && 'zig is not installed' }, () => {
+    for (const args of [[], ['--target', 'x86_64-unknown-linux-gnu'], ['--target', 'aarch64-unknown-linux-gnu']]) {
+      const { status, output } = plan(args);
+      assert.equal(status, 0, output);
+      assert.match(output, new RegExp(`with cargo-zigbuild, glibc ${MIN_GLIBC.replace('.', '\\.')}$`, 'm'));
+    }
+    assert.match(plan(['--target', 'aarch64-unknown-linux-musl']).output, /\(linux-arm64-musl\) with cargo-zigbuild$/m);
+  });
+
+  it('builds this machine’s binary with plain cargo without zig, and no release target', () => {
+    const host = plan([], withoutZig);
+    assert.equal(host.status, 0, host.output);
+    assert.match(host.output, /with cargo for this machine's glibc \(install zig to pin 2\.17: pip install cargo-zigbuild ziglang\)/);
+    const release = plan(['--target', 'aarch64-unknown-linux-gnu'], withoutZig);
+    assert.equal(release.status, 1);
+    assert.match(release.output, /aarch64-unknown-linux-gnu builds with cargo-zigbuild against glibc 2\.17: pip install cargo-zigbuild ziglang/);
+  });
+
+  it('says what keeps macOS and Windows MSVC binaries from being built here', () => {
+    const darwin = plan(['--target', 'aarch64-apple-darwin'], { SDKROOT: '' });
+    assert.equal(darwin.status, 1);
+    assert.match(darwin.output, /Security and CoreFoundation frameworks .*rustls-native-certs.*SDKROOT/s);
+    const msvc = plan(['--target', 'x86_64-pc-windows-msvc'], withoutZig);
+    assert.equal(msvc.status, 1);
+    assert.match(msvc.output, /MSVC runtime and the Windows SDK.*x86_64-pc-windows-gnu/s);
   });
 });
 

@@ -2,6 +2,7 @@
 //
 //   npm run build                         this machine's target
 //   npm run build:target -- <triple>      any target, e.g. aarch64-unknown-linux-gnu
+//   node scripts/build.mjs [--target <triple>] --plan    says how it would build, builds nothing
 //
 // The binary is written as napi-rs names it, napi-session.<platform>.node, into the package root
 // (where binding.js looks first, so the checkout itself loads it) and, for a target of
@@ -116,6 +117,7 @@ const t = target(triple);
 const { args, env, how } = plan(triple, { explicit: requested !== undefined });
 
 console.log(`build: ${triple} (${t.platformArchABI}) with ${how}`);
+if (process.argv.includes('--plan')) process.exit(0);
 const started = Date.now();
 const status = napi(['build', '--platform', '--release', '--js', 'binding.js', '--dts', 'binding.d.ts', ...args], {
   env: { ...process.env, ...env },
