@@ -58,7 +58,7 @@ function describe({ os, arch, libc, glibcVersion }) {
 /** The platform ids napi-session publishes a binary for: its optionalDependencies. */
 const supportedIds = () => Object.keys(pkg.optionalDependencies ?? {}).map((name) => name.slice(pkg.name.length + 1));
 
-/** What loading `specifier` throws, or undefined if it loads. */
+/** What `load()` throws, or undefined if it returns. */
 function loadError(load) {
   try {
     load();
