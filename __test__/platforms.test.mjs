@@ -199,6 +199,15 @@ describe('the per-platform packages', () => {
   });
 });
 
+describe('the smoke test that npm run test:platforms runs on other platforms', () => {
+  it('passes here, on this machine’s binary', { skip: !existsSync(hostBinary) && 'needs npm run build' }, () => {
+    const dir = path.join(scratch, 'smoke');
+    mkdirSync(dir);
+    const output = execFileSync(process.execPath, [path.join(root, '__test__', 'helpers', 'smoke.cjs'), root, dir], { encoding: 'utf8' });
+    assert.match(output, new RegExp(`^smoke ok: napi-session\\.${host.id}\\.node on ${process.platform}-${process.arch} Node ${process.version}: `));
+  });
+});
+
 describe('npm run build:target', { skip: process.platform !== 'linux' && 'plans a build on a Linux machine' }, () => {
   /** What `scripts/build.mjs --plan` says (exit status and output) with `env` over this one's. */
   const plan = (args, env = {}) => {

@@ -30,8 +30,8 @@ async function sessionsWork(sessions) {
   cart.set('pear', 1); // set() stored a copy
 
   const next = sessions.fromRequest(cookie);
-  assert.equal(next.sessionID, id);
   assert.deepEqual(await next.get('cart'), new Map([['apple', { n: 2, at: new Date(0) }]]));
+  assert.equal(next.sessionID, id, 'the cookie’s session, once found');
   assert.equal(await next.get('big'), 2n ** 70n);
   next.set('visits', 1);
   assert.deepEqual(await next.commit(), [], 'an existing session sends no new cookie');
