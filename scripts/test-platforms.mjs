@@ -180,6 +180,8 @@ const steps = {
       NODE_OPTIONS: `--require ${path.join(root, '__test__', 'helpers', 'emulated-spawn.cjs')}`,
       NAPI_SESSION_EMULATOR: JSON.stringify(QEMU),
       NAPI_SESSION_EMULATED_NODE: node,
+      // Wall-clock budgets of CPU-bound tests, for emulated arm64 (about ten times slower).
+      NAPI_SESSION_TEST_TIME_SCALE: '10',
       // The package test's `npm install` runs on this machine's npm, which refuses the arm64
       // platform package (EBADPLATFORM) that the emulated Node.js is to load; --force takes it.
       npm_config_force: 'true',
