@@ -60,7 +60,10 @@ const outcomeOf = `
 
 describe('reading a session costs time and memory linear in its stored size', () => {
   for (const keys of [5_000, 10_000, 20_000]) {
-    it(`${keys} keys written through set() and commit(): read in well under 100 ms and 50 MB`, () => {
+    // Linear: 5 000 keys well under 100 ms, and proportionally more for more (the bound leaves
+    // room for a loaded machine; the quadratic cost this guards against took seconds).
+    const bound = (100 * keys) / 5_000;
+    it(`${keys} keys written through set() and commit(): read in well under ${bound} ms and 50 MB`, () => {
       const base = tempDir();
       const { result, grewMb } = inChild(`
         const sessions = createSessions({ driver: { name: 'fs', base: ${JSON.stringify(base)} }, maxSize: 4 * 2 ** 20 });
@@ -68,20 +71,25 @@ describe('reading a session costs time and memory linear in its stored size', ()
         for (let i = 0; i < ${keys}; i++) writer.set('key' + i, { n: i, at: new Date(i) });
         const [cookie] = await writer.commit();
         const header = cookie.split(';')[0];
-        // Warm up the code paths once, then measure one request's reads.
+        // Warm up the code paths once, then measure one request's reads — the best of three, so
+        // that a burst of other work on a shared machine does not decide the figure.
         await sessions.fromRequest(header).get('key1');
         const rss = process.memoryUsage().rss;
-        const started = performance.now();
-        const reader = sessions.fromRequest(header);
-        const value = await reader.get('key4321');
-        const has = await reader.has('key${keys - 1}');
-        const count = [...(await reader.keys())].length;
-        return { value, has, count, ms: performance.now() - started, grewMb: (process.memoryUsage().rss - rss) / 2 ** 20 };
+        let best = Infinity, value, has, count;
+        for (let run = 0; run < 3; run++) {
+          const started = performance.now();
+          const reader = sessions.fromRequest(header);
+          value = await reader.get('key4321');
+          has = await reader.has('key${keys - 1}');
+          count = [...(await reader.keys())].length;
+          best = Math.min(best, performance.now() - started);
+        }
+        return { value, has, count, ms: best, grewMb: (process.memoryUsage().rss - rss) / 2 ** 20 };
       `);
       assert.deepEqual(result.value, { n: 4321, at: new Date(4321).toISOString() });
       assert.equal(result.has, true);
       assert.equal(result.count, keys);
-      assert.ok(result.ms < 100 * TIME_SCALE, `read in ${result.ms.toFixed(1)} ms`);
+      assert.ok(result.ms < bound * TIME_SCALE, `read in ${result.ms.toFixed(1)} ms`);
       assert.ok(result.grewMb < 50, `the read grew the process by ${result.grewMb.toFixed(1)} MB (in all ${grewMb.toFixed(0)} MB)`);
     });
   }

@@ -4,22 +4,19 @@
 //
 //   node benchmark/breakdown.mjs [--requests=N] [--concurrency=N]
 
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { createSessions } from '../index.mjs';
-import { COOKIE_NAME, TTL, newCart, updateCart } from './servers/workload.mjs';
+import { astroDriver, astroSession } from './harness/astro-session.mjs';
+import { jsThreadCpuMicros } from './lib/thread-cpu.mjs';
+import { COOKIE_NAME, TTL, mapCart } from './servers/workload.mjs';
 
 const require = createRequire(import.meta.url);
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const handoff = require(path.join(root, 'lib/handoff.js'));
-const astroDir = path.dirname(require.resolve('astro/package.json'));
-const importAstro = (file) => import(pathToFileURL(path.join(astroDir, file)).href);
-const { AstroSession, PERSIST_SYMBOL } = await importAstro('dist/core/session/runtime.js');
-const { AstroCookies } = await importAstro('dist/core/cookies/index.js');
-const memoryDriver = (await import('unstorage/drivers/memory')).default;
+const memoryDriver = await astroDriver('memory');
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const REQUESTS = Number(args.requests ?? 4000);
@@ -32,32 +29,18 @@ const ours = (cookie) => {
   const session = sessions.fromRequest(cookie);
   return { session, persist: () => session.commit() };
 };
-const logger = { error() {}, warn() {}, info() {}, debug() {} };
-const config = { driver: 'memory', options: {}, ttl: TTL, cookie: COOKIE_NAME };
-const astro = (cookie) => {
-  const cookies = new AstroCookies({ headers: { get: () => cookie } }, logger);
-  const session = new AstroSession({ cookies, config, runtimeMode: 'development', driverFactory: memoryDriver, mockStorage: null, logger });
-  return { session, persist: async () => (await session[PERSIST_SYMBOL](), [...cookies.headers()]) };
-};
-
-/** CPU time of the JS (main) thread alone, in µs (Linux: schedstat, in ns); NaN elsewhere. */
-function mainThreadCpu() {
-  try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'latin1').split(' ')[0]) / 1000;
-  } catch {
-    return NaN;
-  }
-}
+const astro = (cookie) =>
+  astroSession({ driverFactory: memoryDriver, driver: 'memory', cookieHeader: cookie, ttl: TTL, cookie: COOKIE_NAME });
 
 /** Runs `work` (async), returning CPU µs of all threads and of the JS thread, and wall µs. */
 async function measured(work) {
   const cpu = process.cpuUsage();
-  const main = mainThreadCpu();
+  const main = jsThreadCpuMicros();
   const start = performance.now();
   await work();
   const wall = (performance.now() - start) * 1000;
   const { user, system } = process.cpuUsage(cpu);
-  return { wall, cpu: user + system, main: mainThreadCpu() - main };
+  return { wall, cpu: user + system, main: jsThreadCpuMicros() - main };
 }
 
 const STEPS = ['open', 'get cart', 'update', 'set cart', 'get visits', 'set visits', 'persist'];
@@ -73,9 +56,9 @@ async function request(open, cookie, times) {
   };
   const { session, persist } = open(cookie);
   lap(0);
-  const cart = (await session.get('cart')) ?? newCart();
+  const cart = (await session.get('cart')) ?? mapCart.create();
   lap(1);
-  updateCart(cart);
+  mapCart.update(cart);
   lap(2);
   session.set('cart', cart);
   lap(3);
@@ -135,7 +118,7 @@ function pieces(cookies) {
     }
     return best;
   };
-  const cart = newCart();
+  const cart = mapCart.create();
   const bytes = handoff.encode(cart, () => '');
   const describe = () => '';
   // The record as stored (Astro's format), for the Rust-side pieces, timed here on the JS thread.

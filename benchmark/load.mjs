@@ -9,12 +9,17 @@
 //   { type: 'create', port, count, concurrency }  new sessions: GET / without a cookie, each
 //       answered with a Set-Cookie; each is then sent once more with its cookie, which must count
 //       a second visit. → { cookies: ['astro-session=…', …], secondVisits }
-//   { type: 'run', port, cookies, concurrency, warmup, duration }  closed-loop load: `concurrency`
-//       connections, each sending GET / with the cookies it owns (cookie j belongs to connection
-//       j % concurrency, so no two requests in flight share a session) for warmup + duration
-//       seconds; only requests started and finished inside the measured window count.
-//       → { requests, seconds, rps, p50, p90, p99, max (ms), statuses, total (warm-up included),
-//           elapsed (s, warm-up included), generatorCpuPerRequest (µs) }
+//   { type: 'run', port, cookies, concurrency, warmup, duration, pick }  closed-loop load:
+//       `concurrency` connections sending GET / back to back for warmup + duration seconds; only
+//       requests started and finished inside the measured window count. The cookie of each request:
+//       pick 'owned': the connection's own cookies in turn (cookie j belongs to connection
+//         j % concurrency, so no two requests in flight share a session);
+//       pick 'random': any cookie, drawn at random for every request, so requests of one session
+//         overlap now and then, as a browser's parallel requests do.
+//       → { requests (answered in the window), seconds, rps (answers 200 per second), p50, p90,
+//           p99, max (ms, all answers), statuses, total (warm-up included), overlapping (requests
+//           sent while another of their session was in flight, warm-up included), elapsed (s,
+//           warm-up included), generatorCpuPerRequest (µs) }
 //   { type: 'burst', port, paths, cookie }  one connection per path, all requests written at once.
 //       → [{ status, body }]
 //   { type: 'request', port, path, cookie }  → { status, headers, body }
@@ -144,7 +149,8 @@ async function create({ port, count, concurrency }) {
   return { cookies, secondVisits };
 }
 
-async function run({ port, cookies, concurrency, warmup, duration }) {
+async function run({ port, cookies, concurrency, warmup, duration, pick }) {
+  if (pick !== 'owned' && pick !== 'random') throw new Error(`pick must be 'owned' or 'random', not ${pick}`);
   const requests = cookies.map((cookie) => requestBytes(port, '/', cookie));
   const connections = Array.from({ length: concurrency }, () => new Connection(port));
   await Promise.all(connections.map((c) => c.ready));
@@ -156,14 +162,21 @@ async function run({ port, cookies, concurrency, warmup, duration }) {
   const latencies = [];
   const statuses = {};
   let total = 0;
+  // Requests sent while another request of the same session was in flight.
+  const inFlight = new Uint16Array(requests.length);
+  let overlapping = 0;
 
   const worker = async (connection, index) => {
-    const own = requests.filter((_, j) => j % concurrency === index);
+    const own = requests.map((_, j) => j).filter((j) => j % concurrency === index);
     let turn = 0;
+    const next = pick === 'owned' ? () => own[turn++ % own.length] : () => Math.floor(Math.random() * requests.length);
     for (;;) {
       const sent = performance.now();
       if (sent >= measureTo) return;
-      const { status } = await connection.send(own[turn++ % own.length]);
+      const session = next();
+      if (inFlight[session]++ > 0) overlapping++;
+      const { status } = await connection.send(requests[session]);
+      inFlight[session]--;
       const done = performance.now();
       total++;
       if (sent >= measureFrom && done <= measureTo) {
@@ -185,13 +198,14 @@ async function run({ port, cookies, concurrency, warmup, duration }) {
   return {
     requests: sorted.length,
     seconds: duration,
-    rps: sorted.length / duration,
+    rps: (statuses[200] ?? 0) / duration,
     p50: at(0.5),
     p90: at(0.9),
     p99: at(0.99),
     max: sorted.length === 0 ? NaN : sorted[sorted.length - 1],
     statuses,
     total,
+    overlapping,
     elapsed,
     generatorCpuPerRequest: (user + system) / total,
   };

@@ -8,10 +8,14 @@
 // plain object, so the walk rejects class instances and notes the rest, with Node Buffers, in a
 // trailer that follows the value (see core/src/codec/v8/trailer.rs). Where V8's format cannot
 // carry the value (a version we do not read, a Proxy…), the value is written as devalue text
-// instead — slower, and just as exact.
+// instead — slower, and just as exact. A Temporal value is one of those: V8's serializer throws a
+// DataCloneError on it (there is not even a placeholder object for a trailer entry to name), so a
+// value that holds one goes as devalue text, which devalue writes with each Temporal value's text.
 //
-// Rust → JS: bytes in V8's format, read by V8's deserializer; URLs and URLSearchParams arrive as
-// host objects, null prototypes and sparse arrays' lengths in the same kind of trailer.
+// Rust → JS: bytes in V8's format, read by V8's deserializer; URLs, URLSearchParams and Temporal
+// values arrive as host objects, null prototypes and sparse arrays' lengths in the same kind of
+// trailer. A Temporal value is rebuilt with `Temporal.<Kind>.from(text)`; on a Node.js without
+// Temporal (before 26), reading it fails — that value's read only, saying which type it is.
 
 const v8 = require('node:v8');
 const { types } = require('node:util');
@@ -21,6 +25,10 @@ const { SessionError } = require('./errors');
 /** Host-object types in the bytes Rust writes (core/src/codec/v8/mod.rs). */
 const URL_HOST_OBJECT_TYPE = 0x55524c00;
 const URL_SEARCH_PARAMS_HOST_OBJECT_TYPE = 0x55524c01;
+/** A Temporal value's type is this plus the index of its kind in TEMPORAL_KINDS. */
+const TEMPORAL_HOST_OBJECT_TYPE = 0x54454d00;
+/** The Temporal types devalue writes, in its order (core/src/codec/temporal.rs). */
+const TEMPORAL_KINDS = ['Duration', 'Instant', 'PlainDate', 'PlainTime', 'PlainDateTime', 'PlainMonthDay', 'PlainYearMonth', 'ZonedDateTime'];
 
 /** Kinds of trailer entries (core/src/codec/v8/trailer.rs). */
 const TRAILER_URL = 1;
@@ -115,7 +123,39 @@ function checkUncommonObject(object) {
   }
   if (types.isArrayBuffer(object)) return;
   if (isPlainObject(object)) return checkPlainObject(object);
+  if (temporalKindOf(object) !== undefined) {
+    // What V8's serializer refuses: the value goes as devalue text (see the top of this file).
+    v8CannotCarry = true;
+    return;
+  }
   unsupported('Cannot stringify arbitrary non-POJOs');
+}
+
+/**
+ * The kind of a Temporal value (`'PlainDate'`…), or undefined for anything else. Told by its
+ * internal slots: the kind's own `toString` throws a TypeError on any other receiver, so neither
+ * a fake `Symbol.toStringTag` nor `Object.create(Temporal.PlainDate.prototype)` passes. `Temporal`
+ * is looked up at each call, as devalue looks it up: the global of the moment is the one used.
+ */
+function temporalKindOf(object) {
+  const temporal = globalThis.Temporal;
+  if (typeof temporal !== 'object' || temporal === null) return undefined;
+  const proto = Object.getPrototypeOf(object);
+  const likely = TEMPORAL_KINDS.find((kind) => temporal[kind]?.prototype === proto);
+  if (likely !== undefined) return temporalText(likely, object) === undefined ? undefined : likely;
+  // A subclass, or a value from another realm: every kind is tried.
+  return TEMPORAL_KINDS.find((kind) => temporalText(kind, object) !== undefined);
+}
+
+/** What `Temporal.<kind>.prototype.toString` gives for `object`, or undefined if it is no such value. */
+function temporalText(kind, object) {
+  const toString = globalThis.Temporal?.[kind]?.prototype?.toString;
+  if (typeof toString !== 'function') return undefined;
+  try {
+    return Reflect.apply(toString, object, []);
+  } catch {
+    return undefined;
+  }
 }
 
 // devalue's test for a plain object, for prototypes other than Object.prototype and null.
@@ -297,10 +337,26 @@ function encode(value, describe, maxDepth) {
 
 const LONE_SURROGATE = /\p{Surrogate}/gu;
 
+/**
+ * devalue writes a URLSearchParams or a Temporal value as its `value.toString()`; for a Temporal
+ * value, the intrinsic toString of its kind is used instead, so that an override on the object
+ * (or a subclass) cannot store text that `Temporal.<Kind>.from` does not read back.
+ */
+const DEVALUE_OPERATIONS = {
+  operations: {
+    toStringValue(value) {
+      // devalue's tag of the value, by which it chose to call this: '[object Temporal.PlainDate]'.
+      const tag = Object.prototype.toString.call(value);
+      const kind = tag.startsWith('[object Temporal.') ? tag.slice('[object Temporal.'.length, -1) : undefined;
+      return (kind !== undefined && temporalText(kind, value)) || value.toString();
+    },
+  },
+};
+
 function encodeAsDevalueText(value, describe) {
   let text;
   try {
-    text = devalue.stringify(value, URL_REDUCER);
+    text = devalue.stringify(value, URL_REDUCER, DEVALUE_OPERATIONS);
   } catch (error) {
     throw new SessionError('ERR_SESSION_SERIALIZE', describe(error.path ?? '', error.message));
   }
@@ -312,11 +368,26 @@ function encodeAsDevalueText(value, describe) {
 class ValueDeserializer extends v8.Deserializer {
   _readHostObject() {
     const type = this.readUint32();
-    if (type !== URL_HOST_OBJECT_TYPE && type !== URL_SEARCH_PARAMS_HOST_OBJECT_TYPE) {
+    const temporalKind = TEMPORAL_KINDS[type - TEMPORAL_HOST_OBJECT_TYPE];
+    if (type !== URL_HOST_OBJECT_TYPE && type !== URL_SEARCH_PARAMS_HOST_OBJECT_TYPE && temporalKind === undefined) {
       throw new Error(`unknown host object type ${type}`);
     }
     const text = this.readRawBytes(this.readUint32()).toString('utf8');
+    if (temporalKind !== undefined) return temporalFrom(temporalKind, text);
     return type === URL_HOST_OBJECT_TYPE ? new URL(text) : new URLSearchParams(text);
+  }
+}
+
+/** `Temporal.<kind>.from(text)`, as devalue's parse rebuilds the value. */
+function temporalFrom(kind, text) {
+  const from = globalThis.Temporal?.[kind]?.from;
+  if (typeof from !== 'function') {
+    throw new Error(`it holds a Temporal.${kind}, and this Node.js (${process.version}) has no Temporal to read it with; use Node.js 26 or later`);
+  }
+  try {
+    return Reflect.apply(from, globalThis.Temporal[kind], [text]);
+  } catch (error) {
+    throw new Error(`Temporal.${kind}.from() refuses its stored text: ${error?.message ?? error}`);
   }
 }
 

@@ -16,6 +16,15 @@ function checkKey(key) {
   }
 }
 
+/** The value of `key` from its bytes; a failure says which key (the rest of the session is fine). */
+function decodeValueOf(key, bytes) {
+  try {
+    return decode(bytes);
+  } catch (error) {
+    throw new SessionError(error.code ?? 'ERR_SESSION_PARSE', `The value of ${JSON.stringify(key)}: ${error.message}`, { cause: error.cause });
+  }
+}
+
 /** The type is checked here (napi would refuse it with a message of its own); the range, in Rust. */
 function checkTtl(ttl) {
   if (ttl !== undefined && typeof ttl !== 'number') {
@@ -58,7 +67,7 @@ class Session {
   async get(key) {
     checkKey(key);
     const value = await this.#read(() => this.#native.get(key));
-    return value === undefined ? undefined : decode(value);
+    return value === undefined ? undefined : decodeValueOf(key, value);
   }
 
   async has(key) {
@@ -73,14 +82,14 @@ class Session {
   async values() {
     const flat = await this.#read(() => this.#native.entries());
     const values = [];
-    for (let i = 1; i < flat.length; i += 2) values.push(decode(flat[i]));
+    for (let i = 1; i < flat.length; i += 2) values.push(decodeValueOf(flat[i - 1], flat[i]));
     return values;
   }
 
   async entries() {
     const flat = await this.#read(() => this.#native.entries());
     const entries = [];
-    for (let i = 0; i < flat.length; i += 2) entries.push([flat[i], decode(flat[i + 1])]);
+    for (let i = 0; i < flat.length; i += 2) entries.push([flat[i], decodeValueOf(flat[i], flat[i + 1])]);
     return entries;
   }
 
@@ -120,7 +129,7 @@ class Session {
     let base = await this.#read(() => this.#native.get(key));
     try {
       for (let attempt = 0; attempt < MAX_UPDATE_RUNS; attempt++) {
-        const next = await fn(base === undefined ? undefined : decode(base));
+        const next = await fn(base === undefined ? undefined : decodeValueOf(key, base));
         const bytes = this.#encode(key, next);
         const outcome = await awaitNative(this.#native.update(key, base ?? null, bytes, ttl));
         if (outcome.done) return next;

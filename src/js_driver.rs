@@ -41,8 +41,9 @@ impl JsRecordIo {
         Self { driver, timeout }
     }
 
-    /// Calls one driver method and waits for its promise, within the timeout.
-    async fn call<Args, Return>(&self, method: &str, function: &JsFn<Args, Return>, args: Args) -> Result<Return>
+    /// Calls one driver method about session `id` and waits for its promise, within the timeout.
+    /// What the driver throws is passed on, with the id blanked out should its message name it.
+    async fn call<Args, Return>(&self, method: &str, id: &SessionId, function: &JsFn<Args, Return>, args: Args) -> Result<Return>
     where
         Args: napi::bindgen_prelude::JsValuesTupleIntoVec + 'static,
         Return: napi::bindgen_prelude::FromNapiValue + 'static,
@@ -53,7 +54,10 @@ impl JsRecordIo {
         };
         match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(Error::storage(format!("the session driver's {method}() failed: {}", error.reason))),
+            Ok(Err(error)) => Err(Error::storage(format!(
+                "the session driver's {method}() failed: {}",
+                error.reason.replace(id.as_str(), "<session id>")
+            ))),
             Err(_) => Err(Error::timeout(format!(
                 "the session driver's {method}() did not settle within {} s (its commandTimeout)",
                 self.timeout.as_secs_f64()
@@ -65,7 +69,7 @@ impl JsRecordIo {
 #[async_trait]
 impl RecordIo for JsRecordIo {
     async fn get(&self, id: &SessionId) -> Result<Option<Vec<u8>>> {
-        let record = self.call("getItem", &self.driver.get_item, id.as_str().to_owned()).await?;
+        let record = self.call("getItem", id, &self.driver.get_item, id.as_str().to_owned()).await?;
         Ok(record.map(String::into_bytes))
     }
 
@@ -73,10 +77,10 @@ impl RecordIo for JsRecordIo {
         let record = String::from_utf8(record.to_vec())
             .map_err(|_| Error::storage("a session record is not UTF-8 text; JS drivers store text"))?;
         let ttl = lifetime.as_secs_f64().ceil();
-        self.call("setItem", &self.driver.set_item, FnArgs::from((id.as_str().to_owned(), record, ttl))).await
+        self.call("setItem", id, &self.driver.set_item, FnArgs::from((id.as_str().to_owned(), record, ttl))).await
     }
 
     async fn remove(&self, id: &SessionId) -> Result<()> {
-        self.call("removeItem", &self.driver.remove_item, id.as_str().to_owned()).await
+        self.call("removeItem", id, &self.driver.remove_item, id.as_str().to_owned()).await
     }
 }

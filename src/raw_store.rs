@@ -19,6 +19,8 @@ pub struct NativeStore {
     store: Arc<dyn SessionStore>,
     lifetime: Duration,
     timeout: Duration,
+    /// The largest record read back (the fs driver reads no more than this and one byte).
+    max_record_size: usize,
 }
 
 #[napi]
@@ -33,17 +35,24 @@ impl NativeStore {
             }
             let lifetime = Duration::from_secs_f64(lifetime);
             let timeout = session_core::session::DEFAULT_TIMEOUT;
-            Ok(Self { store: store(driver, lifetime, timeout).into_js()?, lifetime, timeout })
+            let max_record_size = session_core::limits::DEFAULT_MAX_SIZE;
+            Ok(Self { store: store(driver, lifetime, timeout, max_record_size).into_js()?, lifetime, timeout, max_record_size })
         })
     }
 
     /// The record of session `id`, or null (none, expired, or ended).
     #[napi(ts_return_type = "Promise<string | null>")]
     pub async fn get_item(&self, id: String) -> napi::Result<Settled<Option<String>>> {
-        let (store, deadline) = (self.store.clone(), Deadline::after(self.timeout));
+        let (store, deadline, max_size) = (self.store.clone(), Deadline::after(self.timeout), self.max_record_size);
         guard_async(async move {
             let Some(id) = SessionId::parse(&id) else { return Ok(None) };
             let record = deadline.run("loading the session", store.load(&id)).await?;
+            if record.as_ref().is_some_and(|record| record.len() > max_size) {
+                // Never a truncated record, which Astro would fail to parse as corrupt.
+                return Err(Error::parse(format!(
+                    "the stored session is larger than {max_size} bytes, more than napi-session/astro reads"
+                )));
+            }
             Ok(record.filter(|record| !is_tombstone(record)).map(|record| String::from_utf8_lossy(&record).into_owned()))
         })
         .await

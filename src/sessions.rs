@@ -12,7 +12,8 @@ use session_core::limits::Limits;
 use session_core::signing::Secrets;
 use session_core::session::{Session, SessionConfig, DEFAULT_TIMEOUT};
 use session_core::store::redis::{self, RedisOptions, RedisStore, Servers, Tls};
-use session_core::store::{fs::FsStore, kv::KvStore, memory::MemoryStore, SessionStore};
+use session_core::store::fs::{FsOptions, FsStore};
+use session_core::store::{kv::KvStore, memory::MemoryStore, SessionStore};
 use session_core::Error;
 
 use crate::errors::{guard, IntoJs, Result};
@@ -105,7 +106,16 @@ impl NativeSessions {
         guard(|| {
             let lifetime = seconds("idleTimeout", options.lifetime).into_js()?;
             let timeout = options.timeout.map(|t| seconds("timeout", t)).transpose().into_js()?;
-            let store = store(options.driver, lifetime, timeout.unwrap_or(DEFAULT_TIMEOUT)).into_js()?;
+            let whole = |value: Option<f64>, default: usize| value.map_or(default, |n| n as usize);
+            let defaults = Limits::default();
+            let limits = Limits {
+                max_size: whole(options.max_size, defaults.max_size),
+                max_depth: whole(options.max_depth, defaults.max_depth),
+                max_expansion: whole(options.max_expansion, defaults.max_expansion),
+            }
+            .validate()
+            .into_js()?;
+            let store = store(options.driver, lifetime, timeout.unwrap_or(DEFAULT_TIMEOUT), limits.max_size).into_js()?;
             let timeout = timeout.or_else(|| store.default_timeout()).unwrap_or(DEFAULT_TIMEOUT);
             let mut config = SessionConfig::new(store, cookie_config(options.cookie).into_js()?);
             config.default_ttl = options.ttl.map(session_core::session::ttl_from_seconds).transpose().into_js()?;
@@ -113,14 +123,7 @@ impl NativeSessions {
             config.timeout = timeout;
             config.absolute_timeout = options.absolute_timeout.map(session_core::session::ttl_from_seconds).transpose().into_js()?;
             config.rolling = options.rolling;
-            let whole = |value: Option<f64>, default: usize| value.map_or(default, |n| n as usize);
-            config.limits = Limits {
-                max_size: whole(options.max_size, config.limits.max_size),
-                max_depth: whole(options.max_depth, config.limits.max_depth),
-                max_expansion: whole(options.max_expansion, config.limits.max_expansion),
-            }
-            .validate()
-            .into_js()?;
+            config.limits = limits;
             Ok(Self { config: Arc::new(config) })
         })
     }
@@ -148,7 +151,15 @@ impl NativeSessions {
 /// Seconds a driver call may take by default.
 const DEFAULT_COMMAND_TIMEOUT: f64 = 2.0;
 
-pub fn store(driver: DriverConfig, lifetime: Duration, _operation_timeout: Duration) -> session_core::Result<Arc<dyn SessionStore>> {
+/// The store `driver` describes, for records that live `lifetime` after their last write, read
+/// and written by operations that may take `operation_timeout` in all, and that accept records of
+/// at most `max_record_size` bytes.
+pub fn store(
+    driver: DriverConfig,
+    lifetime: Duration,
+    operation_timeout: Duration,
+    max_record_size: usize,
+) -> session_core::Result<Arc<dyn SessionStore>> {
     match driver.name.as_str() {
         "memory" => {
             let max_entries = driver.max_entries.map_or(session_core::store::memory::DEFAULT_MAX_ENTRIES, |n| n as usize);
@@ -156,8 +167,15 @@ pub fn store(driver: DriverConfig, lifetime: Duration, _operation_timeout: Durat
         }
         "fs" => {
             let base = driver.base.ok_or_else(|| Error::config("the fs driver needs a base directory"))?;
-            let sweep = seconds("sweepInterval", driver.sweep_interval.unwrap_or(600.0))?;
-            Ok(Arc::new(FsStore::new(PathBuf::from(base), lifetime, sweep)))
+            let sweep_interval = seconds("sweepInterval", driver.sweep_interval.unwrap_or(600.0))?;
+            Ok(Arc::new(FsStore::new(FsOptions {
+                base: PathBuf::from(base),
+                lifetime,
+                sweep_interval,
+                // A lock that is not free within the operation's timeout is not waited for longer.
+                lock_timeout: operation_timeout,
+                max_record_size,
+            })))
         }
         "redis" => Ok(Arc::new(RedisStore::new(redis_options(driver)?)?)),
         "custom" => {

@@ -160,6 +160,8 @@ const REGEXP_SOURCES = [
 ];
 const REGEXP_FLAGS = 'dgimsy';
 
+const TIME_ZONES = ['UTC', 'Europe/Rome', 'America/New_York', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Etc/GMT+5', '+05:30', '-00:01'];
+
 const SPECIAL_TIMES = [
   0, -1, 1, 8.64e15, -8.64e15, NaN, 1700000000123, -62167219200000, -62198755200001, 253402300800000,
   253402300799999, 951825600000, 1e12, -1e12, 86400000,
@@ -191,6 +193,8 @@ export const DEFAULT_OPTIONS = Object.freeze({
   buffers: true,
   /** URL objects (Astro's reducer). */
   urls: true,
+  /** Temporal values of every kind (needs a Node.js with Temporal). Off by default. */
+  temporal: false,
   /** Strings of a few thousand characters. */
   longStrings: true,
   /** Objects with a null prototype. */
@@ -249,7 +253,7 @@ class Generator {
     const kind = r.weighted([
       [3, 'undefined'], [3, 'null'], [3, 'boolean'], [14, 'number'], [14, 'string'], [3, 'bigint'],
       [3, 'date'], [2, 'regexp'], [2, 'boxed'], [3, 'typedArray'], [1, 'dataView'], [1.5, 'arrayBuffer'],
-      [options.buffers ? 1.5 : 0, 'buffer'], [options.urls ? 2 : 0, 'url'],
+      [options.buffers ? 1.5 : 0, 'buffer'], [options.urls ? 2 : 0, 'url'], [options.temporal ? 4 : 0, 'temporal'],
     ]);
     switch (kind) {
       case 'undefined':
@@ -287,6 +291,8 @@ class Generator {
         return this.buffer();
       case 'url':
         return this.url();
+      case 'temporal':
+        return this.temporal();
     }
     throw new Error(`unknown leaf kind ${kind}`);
   }
@@ -480,6 +486,35 @@ class Generator {
     return url;
   }
 
+  /** A Temporal value of any kind, across its range, in calendars and time zones besides ISO and UTC. */
+  temporal() {
+    const r = this.random;
+    const calendar = r.weighted([[6, 'iso8601'], [1, 'gregory'], [1, 'japanese'], [1, 'hebrew'], [1, 'islamic-umalqura']]);
+    const timeZone = r.pick(TIME_ZONES);
+    // Epoch nanoseconds within Temporal's range (±10^8 days), at nanosecond, second or day steps.
+    const dayNs = 86_400n * 10n ** 9n;
+    const days = BigInt(r.range(-1e8, 1e8 - 1));
+    const within = r.pick([BigInt(r.int(86_400)) * 10n ** 9n, BigInt(r.uint32()) * BigInt(r.int(20_116)), 0n]);
+    const instant = Temporal.Instant.fromEpochNanoseconds(days * dayNs + within);
+    const zoned = instant.toZonedDateTimeISO(timeZone).withCalendar(calendar);
+    switch (r.int(8)) {
+      case 0: {
+        const sign = r.chance(0.3) ? -1 : 1;
+        const units = ['years', 'months', 'weeks', 'days', 'hours', 'minutes', 'seconds', 'milliseconds', 'microseconds', 'nanoseconds'];
+        const fields = { [r.pick(units)]: 0 }; // (a property bag needs one unit at least)
+        for (const unit of units) if (r.chance(0.3)) fields[unit] = sign * r.pick([0, 1, 7, 59, 999, 100_000]);
+        return Temporal.Duration.from(fields);
+      }
+      case 1: return instant;
+      case 2: return zoned.toPlainDate();
+      case 3: return zoned.toPlainTime();
+      case 4: return zoned.toPlainDateTime();
+      case 5: return zoned.toPlainDate().toPlainMonthDay();
+      case 6: return zoned.toPlainDate().toPlainYearMonth();
+      default: return zoned;
+    }
+  }
+
   container(depth, kind) {
     switch (kind) {
       case 'array': return this.array(depth);
@@ -639,6 +674,7 @@ function kindOf(object) {
 /** The prototype a value of `kind` has after devalue's parse, in this realm. */
 function prototypeAfterParse(kind, source) {
   if (kind === 'Object') return Object.getPrototypeOf(source) === null ? null : Object.prototype;
+  if (kind.startsWith('Temporal.')) return globalThis.Temporal?.[kind.slice('Temporal.'.length)]?.prototype;
   if (kind === 'Buffer') return Uint8Array.prototype;
   if (kind in BOXED_PROTOS) return BOXED_PROTOS[kind];
   const constructor = globalThis[kind];
@@ -797,6 +833,14 @@ export function graphDiff(expected, actual, { mode = 'strict' } = {}) {
             return fail(path, `expected ${kind} at byteOffset ${e.byteOffset}, byteLength ${e.byteLength}, got byteOffset ${a.byteOffset}, byteLength ${a.byteLength}`);
           }
           work.push([e.buffer, a.buffer, `${path}.buffer`]);
+          break;
+        }
+        if (kind.startsWith('Temporal.')) {
+          // Equal when their texts are: the kind's own toString (the text devalue stores) says
+          // everything a Temporal value holds, calendar and time zone included.
+          const toString = globalThis.Temporal[kind.slice('Temporal.'.length)].prototype.toString;
+          const [expectedText, actualText] = [e, a].map((value) => Reflect.apply(toString, value, []));
+          if (expectedText !== actualText) return fail(path, `expected ${kind} ${expectedText}, got ${actualText}`);
           break;
         }
         return fail(path, `cannot compare a ${kind}`);

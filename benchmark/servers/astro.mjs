@@ -1,43 +1,20 @@
-// Astro 7's own session stack, as Astro runs it for a page: AstroSession (from the real `astro`
-// package) over unstorage with the memory or the fs-lite driver, values cloned and stored with
-// devalue, cookies read and written through AstroCookies, and the session persisted with its
-// PERSIST symbol at the end of the request — as __test__/helpers/astro-session.mjs does, except
-// that the request handed to AstroCookies is a minimal object with `headers.get`, not a Fetch
-// `Request`: Astro's Node adapter builds that Request for every page, session or not, so its cost
-// is not session work and is left out (in Astro's favour).
+// Astro 7's own session stack, as Astro runs it for a page (benchmark/harness/astro-session.mjs):
+// AstroSession over unstorage with the memory, fs-lite or redis driver, values cloned and stored
+// with devalue, cookies read and written through AstroCookies, and the session persisted at the
+// end of the request.
 //
 //   node astro.mjs memory
 //   node astro.mjs fs-lite <directory>
+//   node astro.mjs redis <url>               (keys `astro:<id>`)
 
-import { createRequire } from 'node:module';
-import path from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { astroDriver, astroSession } from '../harness/astro-session.mjs';
 import { COOKIE_NAME, TTL, sessionHandler, start } from './workload.mjs';
 
-const require = createRequire(import.meta.url);
-const astroDir = path.dirname(require.resolve('astro/package.json'));
-// Not in the package's exports, so imported by file path (as the test helper does).
-const importAstro = (file) => import(pathToFileURL(path.join(astroDir, file)).href);
-const { AstroSession, PERSIST_SYMBOL } = await importAstro('dist/core/session/runtime.js');
-const { AstroCookies } = await importAstro('dist/core/cookies/index.js');
+const [driver, where] = process.argv.slice(2);
+const driverFactory = await astroDriver(driver);
+const OPTIONS = { memory: {}, 'fs-lite': { base: where }, redis: { url: where, base: 'astro' } };
+const driverOptions = OPTIONS[driver];
 
-const [driverName, base] = process.argv.slice(2);
-const driverFactory =
-  driverName === 'fs-lite'
-    ? (await import('unstorage/drivers/fs-lite')).default
-    : (await import('unstorage/drivers/memory')).default;
-const config = { driver: driverName, options: driverName === 'fs-lite' ? { base } : {}, ttl: TTL, cookie: COOKIE_NAME };
-const logger = { error() {}, warn() {}, info() {}, debug() {} };
-
-start(`astro ${driverName}`, sessionHandler((req) => {
-  const cookieHeader = req.headers.cookie ?? null;
-  const cookies = new AstroCookies({ headers: { get: (name) => (name === 'cookie' ? cookieHeader : null) } }, logger);
-  const session = new AstroSession({ cookies, config, runtimeMode: 'development', driverFactory, mockStorage: null, logger });
-  return {
-    session,
-    async persist() {
-      await session[PERSIST_SYMBOL]();
-      return [...cookies.headers()];
-    },
-  };
-}));
+start(`astro ${driver}`, sessionHandler((req) =>
+  astroSession({ driverFactory, driverOptions, driver, cookieHeader: req.headers.cookie ?? null, ttl: TTL, cookie: COOKIE_NAME }),
+));

@@ -36,15 +36,18 @@ impl SessionId {
     }
 }
 
+/// A session id is a credential: whoever holds it holds the session. So it is never shown — not in
+/// a message, not in a log line, not in a panic — only handed to what stores and sends it, through
+/// [`SessionId::as_str`].
 impl fmt::Display for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str("<session id>")
     }
 }
 
 impl fmt::Debug for SessionId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SessionId({})", self.0)
+        f.write_str("SessionId(<redacted>)")
     }
 }
 
@@ -58,6 +61,14 @@ mod tests {
         let b = SessionId::generate();
         assert_ne!(a, b);
         assert_eq!(SessionId::parse(a.as_str()), Some(a));
+    }
+
+    #[test]
+    fn an_id_is_never_shown() {
+        let id = SessionId::generate();
+        for shown in [format!("{id}"), format!("{id:?}"), format!("{:?}", Some(&id))] {
+            assert!(!shown.contains(id.as_str()), "{shown}");
+        }
     }
 
     #[test]

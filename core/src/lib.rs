@@ -6,6 +6,11 @@ pub mod codec;
 pub mod error;
 
 pub use error::{Error, ErrorCode, Result};
+
+/// A hash map of the request path: std's map with foldhash (see Cargo.toml).
+pub type FastMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+/// An insertion-ordered map of the request path, hashed the same way.
+pub type FastIndexMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;
 pub mod cookie;
 pub mod deadline;
 pub mod id;

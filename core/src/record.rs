@@ -14,11 +14,11 @@
 
 use std::sync::Arc;
 
-use indexmap::IndexMap;
 
 use crate::codec::devalue::{self, LoneSurrogates};
 use crate::codec::{decode_handoff, v8, Graph, JsString, Node, NodeId, Object};
 use crate::limits::Limits;
+use crate::FastIndexMap;
 use crate::{Error, Result};
 
 /// The record of a destroyed session (a *tombstone*): Astro reads an empty record as "no
@@ -89,7 +89,7 @@ pub struct Record {
     graph: Graph,
     root: NodeId,
     /// Every key in the record's order, expired ones included (they are dropped at the next merge).
-    entries: IndexMap<String, Entry>,
+    entries: FastIndexMap<String, Entry>,
     /// The length of the text it was parsed from: what its values may expand from.
     text_len: usize,
     /// When the session was created ([`CREATED_KEY`]), if the record says.
@@ -111,7 +111,7 @@ impl Record {
             return Ok(Self::empty());
         }
         let (graph, root) = devalue::parse(text)?;
-        let mut entries = IndexMap::new();
+        let mut entries = FastIndexMap::default();
         let mut created = None;
         for &(key, entry) in map_entries(&graph, root)? {
             let (data, expires, flash) = entry_parts(&graph, entry)?;
@@ -132,7 +132,7 @@ impl Record {
     pub fn empty() -> Self {
         let mut graph = Graph::new();
         let root = graph.push(Node::Map(Vec::new()));
-        Self { graph, root, entries: IndexMap::new(), text_len: 0, created: None }
+        Self { graph, root, entries: FastIndexMap::default(), text_len: 0, created: None }
     }
 
     /// The entry of `key`, if it is live at `now` (never one of the reserved keys).
@@ -221,7 +221,7 @@ pub fn merge<'a>(
     };
     let Record { mut graph, root, entries, .. } = record;
     // `None`: deleted (marked rather than removed, which would cost O(keys) each).
-    let mut kept: IndexMap<String, Option<Slot>> = entries
+    let mut kept: FastIndexMap<String, Option<Slot>> = entries
         .into_iter()
         .filter(|(_, entry)| entry.is_live(now))
         .map(|(key, entry)| {

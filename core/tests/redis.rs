@@ -53,10 +53,10 @@ async fn keys_values_and_expiry_are_unstorages_layout() {
     let record = br#"[["Map",1,2],"x",{"data":3,"expires":-1},1]"#;
 
     for (base, key) in [
-        (None, id.to_string()),
-        (Some(""), id.to_string()),
-        (Some("sess:"), format!("sess:{id}")),
-        (Some("app/sess"), format!("app:sess:{id}")),
+        (None, id.as_str().to_owned()),
+        (Some(""), id.as_str().to_owned()),
+        (Some("sess:"), format!("sess:{}", id.as_str())),
+        (Some("app/sess"), format!("app:sess:{}", id.as_str())),
     ] {
         let store = store(&server.url(), base);
         assert_eq!(store.key(&id), key);
@@ -93,7 +93,7 @@ async fn reads_and_updates_a_record_written_without_expiry() {
     let mut redis = raw(&server.url()).await;
     let store = store(&server.url(), Some("astro"));
     let id = SessionId::generate();
-    let key = format!("astro:{id}");
+    let key = format!("astro:{}", id.as_str());
     let () = query(&mut redis, &["SET", &key, "[1]"]).await;
     assert_eq!(store.load(&id).await.unwrap(), Some(b"[1]".to_vec()));
     assert_eq!(store.save(&id, b"[2]", HOUR, Expected::Current(b"[1]")).await.unwrap(), Saved::Done);

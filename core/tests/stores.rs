@@ -6,7 +6,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use session_core::store::fs::FsStore;
+use session_core::store::fs::{locks, FsOptions, FsStore};
 use session_core::store::kv::{KvStore, RecordIo};
 use session_core::store::memory::MemoryStore;
 use support::store_checks;
@@ -22,14 +22,30 @@ async fn memory_store() {
     store_checks::concurrent_compare_and_set_loses_nothing(store).await;
 }
 
+/// The fs store with each kind of lock the platform can use (Linux: OFD byte locks, and the
+/// striped whole-file locks that macOS and Windows use).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fs_store() {
-    let dir = tempfile::tempdir().unwrap();
-    // (Its records expire by the file's age, not by the lifetime given to each write: see fs.rs.)
-    let store = Arc::new(FsStore::new(dir.path().join("sessions"), HOUR, HOUR));
-    store_checks::compare_and_set(store.as_ref()).await;
-    store_checks::touch_extends_only_the_expected_record(store.as_ref()).await;
-    store_checks::concurrent_compare_and_set_loses_nothing(store).await;
+    let kinds = [
+        #[cfg(target_os = "linux")]
+        locks::Kind::Bytes,
+        locks::Kind::Stripes,
+    ];
+    for kind in kinds {
+        let dir = tempfile::tempdir().unwrap();
+        let options = FsOptions {
+            base: dir.path().join("sessions"),
+            lifetime: HOUR,
+            sweep_interval: HOUR,
+            lock_timeout: Duration::from_secs(5),
+            max_record_size: session_core::limits::DEFAULT_MAX_SIZE,
+        };
+        let store = Arc::new(FsStore::with_locks(options, kind));
+        store_checks::compare_and_set(store.as_ref()).await;
+        store_checks::records_expire(store.as_ref()).await;
+        store_checks::touch_extends_only_the_expected_record(store.as_ref()).await;
+        store_checks::concurrent_compare_and_set_loses_nothing(store).await;
+    }
 }
 
 /// A plain key-value driver over the memory store (ignoring its own compare-and-set): what a JS

@@ -12,6 +12,7 @@
 use num_bigint::BigInt;
 
 use super::string::JsString;
+use super::temporal::Temporal;
 
 /// Index of a node in its [`Graph`].
 pub type NodeId = u32;
@@ -73,6 +74,8 @@ pub enum Node {
     Url(JsString),
     /// A `URLSearchParams`, by its `toString()`.
     UrlSearchParams(JsString),
+    /// A `Temporal.Duration`, `Temporal.Instant`, `Temporal.PlainDate`…, by its `toString()`.
+    Temporal(Temporal),
 }
 
 /// An array: dense (no holes) or with holes / sparse.
@@ -339,7 +342,7 @@ impl Node {
             Node::Array(Array::Dense(items)) => items.get(n).copied(),
             Node::Array(Array::Holey { items, .. }) => items.get(n).map(|&(_, id)| id),
             Node::Object(object) => object.props.get(n).map(|&(_, id)| id),
-            Node::Map(entries) => entries.get(n / 2).map(|&(k, v)| if n % 2 == 0 { k } else { v }),
+            Node::Map(entries) => entries.get(n / 2).map(|&(k, v)| if n.is_multiple_of(2) { k } else { v }),
             Node::Set(values) => values.get(n).copied(),
             _ => None,
         }

@@ -7,7 +7,7 @@
 //! of that user's requests. Each eviction signs a user out, so they are counted
 //! ([`MemoryStore::stats`]).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -15,7 +15,7 @@ use async_trait::async_trait;
 
 use super::{now_ms, Expected, Saved, SessionStore, StoreStats};
 use crate::id::SessionId;
-use crate::Result;
+use crate::{FastMap, Result};
 
 pub const DEFAULT_MAX_ENTRIES: usize = 10_000;
 
@@ -26,7 +26,7 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct Records {
-    by_id: HashMap<SessionId, Record>,
+    by_id: FastMap<SessionId, Record>,
     /// (expires at, id) of every record, soonest first.
     by_expiry: BTreeSet<(u64, SessionId)>,
     /// (last use, id) of every record, least recent first.

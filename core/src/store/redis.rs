@@ -104,7 +104,7 @@ impl RedisStore {
 
     /// The Redis key of session `id`.
     pub fn key(&self, id: &SessionId) -> String {
-        format!("{}{id}", self.prefix)
+        format!("{}{}", self.prefix, id.as_str())
     }
 
     /// Runs one operation: `attempt` with the shared connection, once more if the connection
@@ -172,7 +172,7 @@ impl SessionStore for RedisStore {
         let now = super::now_ms();
         // PTTL: -1 for a key without expiry (Astro writes none), -2 for no key.
         Ok(match loaded {
-            (Some(record), pttl) => Some((record, (pttl >= 0).then(|| now + pttl as f64))),
+            (Some(record), pttl) => Some((record, (pttl >= 0).then_some(now + pttl as f64))),
             (None, _) => None,
         })
     }

@@ -10,7 +10,9 @@
 //! an unreferenced record is fine but a malformed one is an error. For input devalue itself wrote,
 //! the result is the same.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
+
+use crate::FastMap;
 
 use base64::Engine as _;
 use num_bigint::{BigInt, BigUint, Sign};
@@ -20,7 +22,9 @@ use super::constants::{
 };
 use super::date;
 use super::json::{Lexer, Literal};
-use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, View, ViewKind};
+use crate::codec::{
+    Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, Temporal, TemporalKind, View, ViewKind,
+};
 use crate::{Error, Result};
 
 pub fn parse(text: &[u8]) -> Result<(Graph, NodeId)> {
@@ -393,16 +397,27 @@ impl<'a> Reader<'a> {
                 self.lexer.expect(b',', "',' and the URLSearchParams text")?;
                 Node::UrlSearchParams(self.lexer.string()?)
             }
-            name => match tag.as_str().and_then(ViewKind::from_name) {
-                Some(kind) => self.view(index, kind)?,
-                None if name.starts_with(b"Temporal.") => {
-                    return Err(self.invalid(index, format_args!("{tag} values are not supported")));
+            name => {
+                if let Some(kind) = TemporalKind::from_tag(name) {
+                    self.temporal(index, kind)?
+                } else if let Some(kind) = tag.as_str().and_then(ViewKind::from_name) {
+                    self.view(index, kind)?
+                } else {
+                    return Err(self.invalid(index, format_args!("unknown type {:?}", truncated(&tag))));
                 }
-                None => return Err(self.invalid(index, format_args!("unknown type {:?}", truncated(&tag)))),
-            },
+            }
         };
         self.lexer.expect(b']', "']' after the record's arguments")?;
         Ok(node)
+    }
+
+    /// `["Temporal.PlainDate", "2020-01-01"]`: the text inline, as devalue 5.9 and 6 write it.
+    fn temporal(&mut self, index: NodeId, kind: TemporalKind) -> Result<Node> {
+        let text = self.string_arg()?;
+        text.as_str()
+            .and_then(|text| Temporal::new(kind, text))
+            .map(Node::Temporal)
+            .ok_or_else(|| self.invalid(index, format_args!("{kind} {:?} is not Temporal text", truncated(&text))))
     }
 
     /// `["Uint8Array", buffer]` or `["Uint8Array", buffer, byteOffset, length]`.
@@ -514,7 +529,7 @@ fn link_error(record: NodeId, message: &str) -> Error {
     Error::parse(format!("invalid devalue text: record {record}: {message}"))
 }
 
-/// A tag for an error message, cut short if it is long.
+/// A tag or text for an error message, cut short if it is long.
 fn truncated(tag: &JsString) -> String {
     let text = tag.to_string_lossy();
     match text.char_indices().nth(40) {
@@ -605,7 +620,7 @@ fn remove_repeated_keys(props: &mut Vec<(JsString, NodeId)>) {
         props.truncate(kept);
         return;
     }
-    let mut first_of: HashMap<&[u8], usize> = HashMap::with_capacity(props.len());
+    let mut first_of: FastMap<&[u8], usize> = FastMap::with_capacity_and_hasher(props.len(), Default::default());
     let firsts: Vec<usize> =
         props.iter().enumerate().map(|(i, (key, _))| *first_of.entry(key.as_wtf8()).or_insert(i)).collect();
     if firsts.iter().enumerate().all(|(i, &first)| i == first) {
@@ -668,7 +683,7 @@ fn collapse_same_keys<T: Copy>(
     if items.len() < 2 {
         return;
     }
-    let mut first_of = HashMap::with_capacity(items.len());
+    let mut first_of = FastMap::with_capacity_and_hasher(items.len(), Default::default());
     let mut kept = 0;
     for i in 0..items.len() {
         let item = items[i];

@@ -9,7 +9,9 @@
 //! deeply nested value cannot overflow the Rust stack), then [`Flattener::write`] writes every
 //! record, looking its children's indices up.
 
-use std::collections::hash_map::{Entry, HashMap};
+use std::collections::hash_map::Entry;
+
+use crate::FastMap;
 use std::io::Write as _;
 
 use base64::Engine as _;
@@ -61,7 +63,7 @@ struct Flattener<'g> {
     graph: &'g Graph,
     /// For each node met: its record index, or the special index written in its place.
     refs: Vec<i64>,
-    primitives: HashMap<Primitive<'g>, i64>,
+    primitives: FastMap<Primitive<'g>, i64>,
     records: Vec<Record<'g>>,
     /// Containers whose children are being visited, and the position of the next child.
     stack: Vec<(NodeId, usize)>,
@@ -72,7 +74,7 @@ impl<'g> Flattener<'g> {
         Self {
             graph,
             refs: vec![UNSEEN; graph.len()],
-            primitives: HashMap::new(),
+            primitives: FastMap::default(),
             // At most one record per node, plus one per URL href.
             records: Vec::with_capacity(graph.len()),
             stack: Vec::new(),
@@ -142,7 +144,9 @@ impl<'g> Flattener<'g> {
                 self.visit(view.buffer)?;
                 index
             }
-            Node::Date(_) | Node::RegExp(_) | Node::ArrayBuffer(_) | Node::UrlSearchParams(_) => self.record(id),
+            Node::Date(_) | Node::RegExp(_) | Node::ArrayBuffer(_) | Node::UrlSearchParams(_) | Node::Temporal(_) => {
+                self.record(id)
+            }
             Node::Array(array) => {
                 if let Array::Holey { length, items } = array {
                     let ascending = items.windows(2).all(|pair| pair[0].0 < pair[1].0);
@@ -239,6 +243,15 @@ impl<'g> Flattener<'g> {
                 out.extend_from_slice(br#"["URLSearchParams","#);
                 write_string(out, text, lone);
                 out.push(b']');
+            }
+            Node::Temporal(temporal) => {
+                // `["Temporal.PlainDate","2020-01-01"]`: devalue writes `toString()` inline. The text
+                // is Temporal grammar (ASCII, nothing to escape), so it goes out as it is.
+                out.extend_from_slice(b"[\"");
+                out.extend_from_slice(temporal.kind().tag().as_bytes());
+                out.extend_from_slice(b"\",\"");
+                out.extend_from_slice(temporal.text().as_bytes());
+                out.extend_from_slice(b"\"]");
             }
             Node::RegExp(regexp) => {
                 out.extend_from_slice(br#"["RegExp","#);

@@ -16,15 +16,21 @@
 //! - Host objects, Rust → JS: a [`Node::Url`] or [`Node::UrlSearchParams`] is written as the
 //!   host-object tag, then [`URL_HOST_OBJECT_TYPE`] or [`URL_SEARCH_PARAMS_HOST_OBJECT_TYPE`], the
 //!   byte length of the text and the text in UTF-8 (the varints of `readUint32`), which the JS
-//!   side's `_readHostObject` turns back into the object.
+//!   side's `_readHostObject` turns back into the object. A [`Node::Temporal`] goes the same way,
+//!   its type [`TEMPORAL_HOST_OBJECT_TYPE`] plus the index of its kind, and the JS side rebuilds
+//!   it with `Temporal.<Kind>.from(text)` — or, on a Node.js without `Temporal`, fails the read of
+//!   that value alone, saying which type it is.
 //!
 //! What V8's format cannot carry, so the JS layer must check for itself: a class instance is
-//! written by V8 as a plain object.
+//! written by V8 as a plain object. What it refuses outright: a `Temporal` value (V8's serializer
+//! throws a DataCloneError on one, so there is no object to point a trailer entry at); the JS layer
+//! hands a value holding one over as devalue text.
 //!
 //! The authority for the format is V8's `src/objects/value-serializer.cc`.
 //!
 //! [`Node::Url`]: crate::codec::Node::Url
 //! [`Node::UrlSearchParams`]: crate::codec::Node::UrlSearchParams
+//! [`Node::Temporal`]: crate::codec::Node::Temporal
 
 use std::ops::RangeInclusive;
 
@@ -47,6 +53,11 @@ pub const URL_HOST_OBJECT_TYPE: u32 = 0x5552_4c00;
 
 /// The host-object type of a URLSearchParams written by [`write()`], followed as a URL's is.
 pub const URL_SEARCH_PARAMS_HOST_OBJECT_TYPE: u32 = 0x5552_4c01;
+
+/// The host-object type of a Temporal value written by [`write()`] is this plus its kind's
+/// [`index`](crate::codec::TemporalKind::index) (`Temporal.Duration` 0 … `Temporal.ZonedDateTime`
+/// 7); the text follows as a URL's does.
+pub const TEMPORAL_HOST_OBJECT_TYPE: u32 = 0x5445_4d00;
 
 /// The format versions [`read`] accepts (Node 20, V8 11.3, writes 15). Anything else is
 /// refused with an error saying the version is unsupported, so that the JS layer takes its slower

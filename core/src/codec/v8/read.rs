@@ -18,8 +18,11 @@ use num_bigint::{BigInt, Sign};
 
 use super::input::{show, truncated, unexpected, Input};
 use super::keys::{array_index, number_key};
-use super::{tags, trailer, SUPPORTED_VERSIONS, URL_HOST_OBJECT_TYPE, URL_SEARCH_PARAMS_HOST_OBJECT_TYPE};
-use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, View};
+use super::{
+    tags, trailer, SUPPORTED_VERSIONS, TEMPORAL_HOST_OBJECT_TYPE, URL_HOST_OBJECT_TYPE,
+    URL_SEARCH_PARAMS_HOST_OBJECT_TYPE,
+};
+use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, Temporal, TemporalKind, View};
 use crate::{Error, Result};
 
 /// The most nodes reserved up front, whatever the size of the input.
@@ -362,18 +365,31 @@ impl<'a> Reader<'a> {
         Ok(self.assign_id(Node::View(View { kind, buffer, byte_offset: byte_offset as u64, length })))
     }
 
-    /// A host object: only the URLs and URLSearchParams [`super::write()`] writes are known (so
-    /// that what this codec writes, it reads); any other is a native object a session cannot hold.
+    /// A host object: only the URLs, URLSearchParams and Temporal values [`super::write()`] writes
+    /// are known (so that what this codec writes, it reads); any other is a native object a
+    /// session cannot hold.
     fn host_object(&mut self, at: usize) -> Result<NodeId> {
-        let url = match self.input.varint()? {
-            URL_HOST_OBJECT_TYPE => true,
-            URL_SEARCH_PARAMS_HOST_OBJECT_TYPE => false,
+        let host_type = self.input.varint()?;
+        let temporal = host_type.checked_sub(TEMPORAL_HOST_OBJECT_TYPE).and_then(TemporalKind::from_index);
+        let what = match (host_type, temporal) {
+            (URL_HOST_OBJECT_TYPE, _) => "a URL",
+            (URL_SEARCH_PARAMS_HOST_OBJECT_TYPE, _) => "a URLSearchParams",
+            (_, Some(kind)) => kind.tag(),
             _ => return Err(unexpected(tags::HOST_OBJECT, at, "a value")),
         };
-        let text = std::str::from_utf8(self.input.sized("a URL")?)
-            .map_err(|_| Error::parse("malformed V8 data: a URL that is not UTF-8"))?;
-        let text = JsString::from(text);
-        Ok(self.assign_id(if url { Node::Url(text) } else { Node::UrlSearchParams(text) }))
+        let text = std::str::from_utf8(self.input.sized(what)?)
+            .map_err(|_| Error::parse(format!("malformed V8 data: {what} whose text is not UTF-8")))?;
+        let node = match (host_type, temporal) {
+            (URL_HOST_OBJECT_TYPE, _) => Node::Url(JsString::from(text)),
+            (_, Some(kind)) => Node::Temporal(Temporal::new(kind, text).ok_or_else(|| {
+                Error::parse(format!(
+                    "malformed V8 data: {kind} {:?} is not Temporal text",
+                    text.chars().take(40).collect::<String>()
+                ))
+            })?),
+            _ => Node::UrlSearchParams(JsString::from(text)),
+        };
+        Ok(self.assign_id(node))
     }
 
     /// The bitfield (bit 0 sign, bits 1..=30 byte length), then little-endian digits.

@@ -210,6 +210,7 @@ fn describe(node: &Node) -> &'static str {
         Node::View(_) => "a view",
         Node::Url(_) => "a URL",
         Node::UrlSearchParams(_) => "a URLSearchParams",
+        Node::Temporal(_) => "a Temporal value",
         _ => "a primitive",
     }
 }

@@ -2,8 +2,8 @@
 //!
 //! The output is what `v8.Serializer` would have written for the same value, give or take choices
 //! V8 makes by the heap layout (number representation in arrays, dense or sparse arrays), with
-//! these extensions (see the [module](super) docs): a [`Node::Url`] or [`Node::UrlSearchParams`]
-//! is a host object; a sparse array is declared with length 0 — V8's deserializer would
+//! these extensions (see the [module](super) docs): a [`Node::Url`], [`Node::UrlSearchParams`] or
+//! [`Node::Temporal`] is a host object; a sparse array is declared with length 0 — V8's deserializer would
 //! otherwise allocate the whole length the input claims — and its length, like the null
 //! prototypes V8's format cannot express, comes in a trailer after the value. A Float16Array is
 //! refused, as Node 20's V8 cannot read one.
@@ -16,7 +16,7 @@ use num_bigint::{BigInt, Sign};
 
 use super::keys::array_index;
 use super::trailer::{ARRAY_LENGTH, NULL_PROTOTYPE};
-use super::{tags, URL_HOST_OBJECT_TYPE, URL_SEARCH_PARAMS_HOST_OBJECT_TYPE};
+use super::{tags, TEMPORAL_HOST_OBJECT_TYPE, URL_HOST_OBJECT_TYPE, URL_SEARCH_PARAMS_HOST_OBJECT_TYPE};
 use crate::codec::{Array, Graph, JsString, Node, NodeId, NodeMap, Object, View, ViewKind};
 use crate::{Error, Result};
 
@@ -224,6 +224,14 @@ impl<'g> Writer<'g> {
                 self.varint(host_type);
                 self.varint(len32(text.len())?);
                 self.out.extend_from_slice(text.as_bytes());
+            }
+            Node::Temporal(temporal) => {
+                // Read back by `_readHostObject` as well: type (by kind), byte length, ASCII text.
+                let text = temporal.text().as_bytes();
+                self.out.push(tags::HOST_OBJECT);
+                self.varint(TEMPORAL_HOST_OBJECT_TYPE + temporal.kind().index());
+                self.varint(len32(text.len())?);
+                self.out.extend_from_slice(text);
             }
         }
         Ok(())

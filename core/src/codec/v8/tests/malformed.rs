@@ -3,7 +3,7 @@
 
 use super::{fixtures, unhex, v15};
 use crate::codec::v8::{read, version, write};
-use crate::codec::{Array, Graph, Node, NodeId};
+use crate::codec::{Array, Graph, Node, NodeId, TemporalKind};
 use crate::{Error, ErrorCode};
 
 fn fails(bytes: &[u8]) -> Error {
@@ -173,6 +173,25 @@ fn unsupported_values_name_themselves() {
     refused("6d00", ErrorCode::Serialize, "WebAssembly.Memory");
     refused("7000", ErrorCode::Serialize, "shared object");
     refused("6f220161722e7b01", ErrorCode::Serialize, "Error object");
+}
+
+#[test]
+fn host_objects_other_than_ours_are_refused() {
+    // Ours: URL, URLSearchParams, the eight Temporal kinds (PlainTime here).
+    let (graph, root) = read(&v15("5c839a95a205 0531323a3030")).unwrap();
+    assert!(matches!(graph.node(root), Node::Temporal(t) if t.kind() == TemporalKind::PlainTime && t.text() == "12:00"));
+    // Types beside them: before URL, between, after ZonedDateTime.
+    for host_type in ["ff97c9aa05", "8298c9aa05", "ff9995a205", "889a95a205", "ffffffff0f"] {
+        refused(&format!("5c{host_type} 0131"), ErrorCode::Serialize, "host object");
+    }
+    // The text: Temporal's grammar, UTF-8, within the input.
+    malformed("5c829a95a205 0a 313939392d30392d3239 5f", "it is not a dense array");
+    malformed("5c829a95a205 0b 313939392d30392d3239", "truncated");
+    malformed("5c829a95a205 00", "Temporal.PlainDate \"\" is not Temporal text");
+    malformed("5c829a95a205 03 3c623e", "Temporal.PlainDate \"<b>\" is not Temporal text");
+    malformed("5c819a95a205 03 e28892", "Temporal.Instant \"\u{2212}\" is not Temporal text");
+    malformed("5c819a95a205 02 c328", "Temporal.Instant whose text is not UTF-8");
+    malformed("5c8098c9aa05 01 ff", "a URL whose text is not UTF-8");
 }
 
 #[test]

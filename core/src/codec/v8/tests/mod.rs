@@ -110,6 +110,7 @@ fn same(a: &Graph, a_root: NodeId, b: &Graph, b_root: NodeId) -> Result<(), Stri
                 pair(s.buffer, t.buffer, ".buffer".into())
             }
             (Node::Url(s), Node::Url(t)) | (Node::UrlSearchParams(s), Node::UrlSearchParams(t)) if s == t => {}
+            (Node::Temporal(s), Node::Temporal(t)) if s == t => {}
             _ => return differ("values", &crumbs),
         }
     }

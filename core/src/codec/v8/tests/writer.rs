@@ -2,8 +2,8 @@
 //! never faces, and graphs it must refuse.
 
 use super::{hex, same, v15};
-use crate::codec::v8::{read, write};
-use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, View, ViewKind};
+use crate::codec::v8::{read, write, TEMPORAL_HOST_OBJECT_TYPE};
+use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, Temporal, TemporalKind, View, ViewKind};
 use crate::ErrorCode;
 
 fn written(graph: &Graph, root: NodeId) -> String {
@@ -132,6 +132,35 @@ fn urls_with_lone_surrogates_are_written_lossily() {
         .unwrap()[2..]),
         "5c8098c9aa050461efbfbd"
     );
+}
+
+#[test]
+fn temporal_values_are_host_objects_by_kind() {
+    // `[date, date, otherDate]`: host-object tag, TEMPORAL_HOST_OBJECT_TYPE + 2 (PlainDate) as a
+    // varint, the text's byte length, the text; then a reference (a host object takes an id).
+    let mut graph = Graph::new();
+    let date = graph.push(Node::Temporal(Temporal::new(TemporalKind::PlainDate, "1999-09-29").unwrap()));
+    let other = graph.push(Node::Temporal(Temporal::new(TemporalKind::PlainDate, "1999-09-29").unwrap()));
+    let root = graph.push(Node::Array(Array::Dense(vec![date, date, other])));
+    assert_eq!(
+        written(&graph, root),
+        "4103 5c829a95a205 0a313939392d30392d3239 5e01 5c829a95a205 0a313939392d30392d3239 240003".replace(' ', "")
+    );
+    // Each kind its own type, in devalue's order, Duration first.
+    for kind in TemporalKind::ALL {
+        let text = "2020-01-01T00:00:00Z";
+        let host_type = TEMPORAL_HOST_OBJECT_TYPE + kind.index();
+        let mut varint = Vec::new();
+        let mut rest = host_type;
+        while rest >= 0x80 {
+            varint.push(rest as u8 | 0x80);
+            rest >>= 7;
+        }
+        varint.push(rest as u8);
+        let expected = format!("5c{}14{}", hex(&varint), hex(text.as_bytes()));
+        assert_eq!(single(Node::Temporal(Temporal::new(kind, text).unwrap())), expected, "{kind}");
+    }
+    assert_eq!(TEMPORAL_HOST_OBJECT_TYPE + TemporalKind::ZonedDateTime.index(), 0x5445_4d07);
 }
 
 #[test]
