@@ -5,6 +5,10 @@
 //   }
 //
 // Astro's `App.SessionData` counts too, so an Astro project's declarations type this package.
+//
+// These declarations need neither @types/node nor the DOM library: where they speak of a Node
+// request or response, or of a Fetch Request or Response, they take the global types if the
+// project has them and the few members napi-session uses otherwise.
 
 declare global {
   namespace App {
@@ -12,12 +16,50 @@ declare global {
     interface SessionData {}
   }
   namespace Express {
-    // What sessions.middleware() sets (merges with @types/express's Request).
+    // What `req.session` is (merges with @types/express's Request): the Session of
+    // sessions.middleware(), or, in a project that imports napi-session/express, its
+    // express-session-like session.
     interface Request {
-      session: import('napi-session').Session;
+      session: ExpressRequestSession;
     }
   }
 }
+
+/**
+ * Filled in by napi-session/express's declarations (`dropIn`: its session type), so that
+ * `req.session` is typed as what the middleware a project uses sets.
+ */
+export interface ExpressSessionRegistry {}
+type ExpressRequestSession = ExpressSessionRegistry extends { dropIn: infer DropIn } ? DropIn : Session;
+
+/** What napi-session reads of a Node request (IncomingMessage, Express's or Connect's `req`). */
+export interface NodeRequestLike {
+  headers: { cookie?: string | string[] | undefined };
+}
+
+/** What napi-session uses of a Node response (ServerResponse, Express's or Connect's `res`). */
+export interface NodeResponseLike {
+  statusCode: number;
+  writeHead(statusCode: number, ...rest: any[]): unknown;
+  write(chunk: any, ...rest: any[]): unknown;
+  end(...args: any[]): unknown;
+  appendHeader(name: string, value: string | readonly string[]): unknown;
+}
+
+/** Express's `next`: an error goes to the error handlers. */
+export type NextFunction = (error?: unknown) => void;
+
+/** The global URL type where there is one (it is not in the ES library). */
+type GlobalURL = typeof globalThis extends { URL: { prototype: infer U } } ? U : never;
+
+/** The global Fetch `Request` type (DOM library, @types/node), or what napi-session reads of one. */
+export type FetchRequest = typeof globalThis extends { Request: { prototype: infer R } }
+  ? R
+  : { readonly headers: { get(name: string): string | null }; readonly url: string };
+/** The global Fetch `Response` type (DOM library, @types/node), or what napi-session uses of one. */
+export type FetchResponse = typeof globalThis extends { Response: { prototype: infer R } }
+  ? R
+  : { readonly headers: { append(name: string, value: string): void } };
 
 /** The values your sessions hold, by key. Augment it (see above); unknown keys stay `any`. */
 export interface SessionData {}
@@ -133,9 +175,19 @@ export interface SessionDriver {
   removeItem(key: string): unknown;
 }
 
+/**
+ * A driver module, as Astro's `session.driver` names one: its default export is called with
+ * `config` on first use (`{ entrypoint: 'unstorage/drivers/redis', config: { url } }`).
+ */
+export interface DriverEntrypoint {
+  /** A package's module, a file path (relative to the working directory) or a file URL. */
+  entrypoint: string | GlobalURL;
+  config?: Record<string, unknown>;
+}
+
 export interface SessionsOptions {
   /** Where sessions are stored. Default `fs`. */
-  driver?: 'memory' | 'fs' | DriverOptions | SessionDriver;
+  driver?: 'memory' | 'fs' | DriverOptions | SessionDriver | DriverEntrypoint;
   /** The cookie's name, or its options. HttpOnly is always set. */
   cookie?: string | CookieOptions;
   /**
@@ -221,8 +273,10 @@ export interface Session {
   /**
    * New id, same data (session fixation defence). At commit the data is stored under the new id,
    * then the old id is retired; requests still in flight on the old id drop their changes.
+   * `id`: a v4 UUID of your choosing (lower case), stored only if no session has it yet
+   * (otherwise the commit fails with ERR_SESSION_STORAGE); default a random one.
    */
-  regenerate(): Promise<void>;
+  regenerate(id?: string): Promise<void>;
   /** Removes the session from storage at commit, and expires its cookie. */
   destroy(): void;
   /** Switches to the stored session `id`; changes not committed are dropped. */
@@ -246,18 +300,14 @@ export interface Sessions {
    * Express / Connect middleware: sets `req.session`, and persists it before the response
    * headers are sent; storage errors go to `next(err)`.
    */
-  middleware(): (
-    req: import('node:http').IncomingMessage & { session?: Session },
-    res: import('node:http').ServerResponse,
-    next: (error?: unknown) => void,
-  ) => void;
+  middleware(): (req: NodeRequestLike, res: NodeResponseLike, next: NextFunction) => void;
   /**
    * Wraps a Fetch-style handler: the session is committed after it, and its Set-Cookie headers
    * are added to the Response.
    */
   handle<Rest extends unknown[]>(
-    handler: (request: Request, session: Session, ...rest: Rest) => Response | Promise<Response>,
-  ): (request: Request, ...rest: Rest) => Promise<Response>;
+    handler: (request: FetchRequest, session: Session, ...rest: Rest) => FetchResponse | Promise<FetchResponse>,
+  ): (request: FetchRequest, ...rest: Rest) => Promise<FetchResponse>;
 }
 
 export declare function createSessions(options?: SessionsOptions): Sessions;

@@ -333,3 +333,30 @@ describe('the same site under astro dev (fs)', { skip, timeout: 120_000 }, () =>
     assert.doesNotMatch(server.output(), /error/i, server.output());
   });
 });
+
+// A wrong driver option (`dir` for `base`): the built server's log names it (napi-session/astro
+// reports it when Astro creates the driver; thrown, Astro would log only "Unknown error").
+describe('the same site with a wrong driver option', { skip, timeout: 150_000 }, () => {
+  it('shows the real message in the log, answers 500 and stays up', async () => {
+    linkPackage();
+    const { dir, site } = copySite();
+    let server;
+    try {
+      await build(site, { NAPI_SESSION_TEST_CONFIG: JSON.stringify({ driver: 'fs', dir: '/tmp/sessions' }) });
+      server = await serve(site);
+      for (let request = 0; request < 2; request++) {
+        const response = await fetch(server.url + '/');
+        assert.equal(response.status, 500);
+        await response.arrayBuffer();
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const output = server.output();
+      assert.equal(output.match(/every session request fails until the configuration is fixed/g)?.length, 1, output);
+      assert.match(output, /\[ERROR\] SessionError: napi-session\/astro: unknown fs driver option "dir"/, output);
+      assert.doesNotMatch(output, /Unknown error/, output);
+    } finally {
+      await server?.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -112,6 +112,29 @@ describe('Express 5 middleware', () => {
   });
 });
 
+describe('express-session habits with sessions.middleware()', () => {
+  it('regenerate(cb) and destroy(cb) are refused at once, pointing to napi-session/express, instead of never calling back', async () => {
+    const sessions = createSessions({ driver: 'memory' });
+    const app = express();
+    app.use(sessions.middleware());
+    app.post('/login', (req, res) => req.session.regenerate(() => res.end('never')));
+    app.post('/logout', (req, res) => req.session.destroy(() => res.end('never')));
+    app.use((error, req, res, _next) => res.status(500).json({ code: error.code, message: error.message }));
+    const server = await listen(http.createServer(app));
+    try {
+      for (const [path, method] of [['/login', 'regenerate'], ['/logout', 'destroy']]) {
+        const response = await fetch(server.origin + path, { method: 'POST', signal: AbortSignal.timeout(5_000) });
+        assert.equal(response.status, 500);
+        const body = await response.json();
+        assert.equal(body.code, 'ERR_SESSION_CONFIG');
+        assert.match(body.message, new RegExp(`^${method}\\(\\) takes no callback.*use napi-session/express`));
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('Connect middleware', () => {
   it('works the same', async () => {
     const sessions = createSessions({ driver: 'memory' });

@@ -59,6 +59,13 @@ describe('options', () => {
       [{ ttl: -1 }, /ttl/],
       [{ ttl: '60' }, /ttl/],
       [{ idleTimeout: Infinity }, /idleTimeout/],
+      // 0 would make values (or the whole session) expire as soon as they are written.
+      [{ ttl: 0 }, /ttl must be more than 0 seconds/],
+      [{ idleTimeout: 0 }, /idleTimeout must be more than 0 seconds/],
+      [{ idleTimeout: -30 }, /idleTimeout/],
+      [{ driver: { entrypoint: 'unstorage/drivers/redis', config: { url: 'redis://x' }, base: 'x' } }, /unknown driver option "base" next to entrypoint/],
+      [{ driver: { entrypoint: '' } }, /driver entrypoint must be a module name or path/],
+      [{ driver: { entrypoint: 'unstorage/drivers/redis', config: 'redis://x' } }, /config of driver entrypoint .* must be an object/],
       [{ maxSize: 0 }, /maxSize/],
       [{ cookie: { name: 'bad name' } }, /not a valid cookie name/],
       [{ cookie: { name: '__Host-x' } }, /__Host-/],

@@ -40,7 +40,8 @@ describe('the packed package', { timeout: 180_000 }, () => {
   });
 
   it('ships the JS/TS layer and nothing else; the addon comes in its platform package', () => {
-    for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'astro.mjs', 'astro.d.mts', 'binding.js', 'lib/session.js', 'package.json', 'README.md', 'LICENSE']) {
+    const entryPoints = ['express', 'fastify', 'hono'].flatMap((name) => ['.js', '.mjs', '.d.ts', '.d.mts'].map((ext) => `lib/${name}${ext}`));
+    for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'astro.mjs', 'astro.d.mts', 'binding.js', 'lib/session.js', ...entryPoints, 'package.json', 'README.md', 'LICENSE']) {
       assert.ok(main.files.includes(file), `${file} is packed`);
     }
     const unexpected = main.files.filter((file) => /^(src|core|__test__|benchmark|examples|scripts|target|npm|\.ci)\//.test(file) || /\.(rs|node)$/.test(file));
@@ -57,6 +58,17 @@ describe('the packed package', { timeout: 180_000 }, () => {
        s.get('d').then((d) => console.log(d.toISOString(), stringify(new Map([[1, 2]])), parse('[1]'), typeof SessionError));`,
     ]);
     assert.equal(out.trim(), '1970-01-01T00:00:00.000Z [["Map",1,2],1,2] 1 function');
+  });
+
+  it('loads napi-session/express, /fastify and /hono with require() and import', () => {
+    const out = run(process.execPath, [
+      '-e',
+      `const names = ['express', 'fastify', 'hono'];
+       const required = names.map((name) => require('napi-session/' + name));
+       Promise.all(names.map((name) => import('napi-session/' + name))).then((imported) =>
+         console.log(required.map((fn, i) => typeof fn + (imported[i].default === fn)).join(' ')));`,
+    ]);
+    assert.equal(out.trim(), 'functiontrue functiontrue functiontrue');
   });
 
   it('loads with import, napi-session/astro included', () => {
@@ -76,7 +88,9 @@ describe('the packed package', { timeout: 180_000 }, () => {
       path.join(scratch, 'typed.mts'),
       `import { createSessions } from 'napi-session';
        import driver from 'napi-session/astro';
+       import expressSession from 'napi-session/express';
        declare module 'napi-session' { interface SessionData { count: number } }
+       export const dropIn = expressSession({ secret: 'x'.repeat(32), cookie: { maxAge: 60_000 } });
        const session = createSessions().fromRequest(undefined);
        session.set('count', 1);
        // @ts-expect-error: count is a number

@@ -14,25 +14,43 @@ function middleware(sessions) {
   return function napiSession(req, res, next) {
     const session = sessions.fromRequest(req);
     req.session = session;
-    const originals = new Map(HELD.map((name) => [name, res[name]]));
-    const held = [];
-    let committing = false;
+    holdHeadersUntilSaved(res, () => session.commit(), next);
+    next();
+  };
+}
 
-    const release = (setCookies) => {
-      for (const [name, original] of originals) res[name] = original;
-      for (const { name, args } of held) {
-        if (name === 'writeHead') addCookiesToWriteHead(res, args, setCookies);
-        res[name](...args);
-      }
-    };
+/**
+ * Holds every call of `res` that would send the headers until `save()` — called once, by the
+ * first of them — resolves to the Set-Cookie values to send with them. If it rejects, the calls
+ * stay unsent and the error goes to `onError` (Express's next), whose handler answers instead.
+ * napi-session/express persists its sessions through this too.
+ */
+function holdHeadersUntilSaved(res, save, onError) {
+  const originals = new Map(HELD.map((name) => [name, res[name]]));
+  const held = [];
+  let saving = false;
 
-    for (const name of HELD) {
-      res[name] = function holdUntilCommitted(...args) {
-        held.push({ name, args });
-        if (name === 'writeHead' && args.length > 0) res.statusCode = args[0];
-        if (!committing) {
-          committing = true;
-          session.commit().then(
+  const restore = () => {
+    for (const [name, original] of originals) res[name] = original;
+  };
+  const release = (setCookies) => {
+    restore();
+    for (const { name, args } of held) {
+      if (name === 'writeHead') addCookiesToWriteHead(res, args, setCookies);
+      res[name](...args);
+    }
+  };
+
+  for (const name of HELD) {
+    res[name] = function holdUntilSaved(...args) {
+      held.push({ name, args });
+      if (name === 'writeHead' && args.length > 0) res.statusCode = args[0];
+      if (!saving) {
+        saving = true;
+        // (save() may throw before it returns a promise: that is a failed save as well.)
+        Promise.resolve()
+          .then(save)
+          .then(
             (setCookies) => {
               if (setCookies.length > 0 && !held.some((call) => call.name === 'writeHead' && headersArgOf(call.args))) {
                 res.appendHeader('set-cookie', setCookies);
@@ -40,17 +58,15 @@ function middleware(sessions) {
               release(setCookies);
             },
             (error) => {
-              for (const [original, fn] of originals) res[original] = fn;
-              next(error);
+              restore();
+              onError(error);
             },
           );
-        }
-        // A held write has not reached the socket; tell streams to keep going.
-        return name === 'write' ? true : res;
-      };
-    }
-    next();
-  };
+      }
+      // A held write has not reached the socket; tell streams to keep going.
+      return name === 'write' ? true : res;
+    };
+  }
 }
 
 /** The headers argument of a writeHead(status[, message][, headers]) call, if any. */
@@ -75,4 +91,4 @@ function addCookiesToWriteHead(res, args, setCookies) {
   headers[key] = [...(existing === undefined ? [] : [].concat(existing)), ...setCookies];
 }
 
-module.exports = { middleware };
+module.exports = { middleware, holdHeadersUntilSaved };

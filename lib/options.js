@@ -3,7 +3,9 @@
 // createSessions() options → the flat, validated configuration the Rust side takes
 // (src/sessions.rs: SessionsConfig). Every mistake is an ERR_SESSION_CONFIG naming the option.
 
+const { createRequire } = require('node:module');
 const path = require('node:path');
+const { pathToFileURL } = require('node:url');
 const { SessionError } = require('./errors');
 
 const DEFAULT_COOKIE_NAME = 'astro-session';
@@ -77,15 +79,87 @@ function customDriver(driver) {
   };
 }
 
+/** Astro's form of a driver: `{ entrypoint: 'unstorage/drivers/redis', config: { url } }`. */
+function isEntrypointDriver(driver) {
+  return driver !== null && typeof driver === 'object' && 'entrypoint' in driver;
+}
+
+/**
+ * The module a driver entrypoint names, imported as Astro imports it: a package (its ES module
+ * build), or a file path relative to the working directory. A package napi-session cannot see
+ * from where it is installed (pnpm's strict layout) is looked up from the working directory.
+ */
+async function importEntrypoint(entrypoint) {
+  if (entrypoint instanceof URL) return import(entrypoint.href);
+  if (/^\.{1,2}([\\/]|$)/.test(entrypoint) || path.isAbsolute(entrypoint)) {
+    return import(pathToFileURL(path.resolve(entrypoint)).href);
+  }
+  try {
+    return await import(entrypoint);
+  } catch (error) {
+    if (error?.code !== 'ERR_MODULE_NOT_FOUND') throw error;
+    const fromProject = createRequire(path.join(process.cwd(), 'package.json'));
+    return import(pathToFileURL(fromProject.resolve(entrypoint)).href);
+  }
+}
+
+/**
+ * A driver loaded from its entrypoint on first use (createSessions() is synchronous, an import is
+ * not): the module's default export is called with `config`, as Astro does, and the driver it
+ * returns serves every call after. What goes wrong doing so fails each storage call, naming the
+ * entrypoint.
+ */
+function entrypointDriver({ entrypoint, config, ...rest }) {
+  const extra = Object.keys(rest);
+  if (extra.length > 0) throw configError(`unknown driver option "${extra[0]}" next to entrypoint; the driver's options go in config`);
+  if (!(entrypoint instanceof URL) && (typeof entrypoint !== 'string' || entrypoint === '')) {
+    throw configError('driver entrypoint must be a module name or path (e.g. "unstorage/drivers/redis")');
+  }
+  if (config !== undefined && (config === null || typeof config !== 'object')) {
+    throw configError(`the config of driver entrypoint ${JSON.stringify(String(entrypoint))} must be an object`);
+  }
+  const name = JSON.stringify(String(entrypoint));
+  let loading = null;
+  const driver = () =>
+    (loading ??= (async () => {
+      let module;
+      try {
+        module = await importEntrypoint(entrypoint);
+      } catch (error) {
+        throw new Error(`driver entrypoint ${name} could not be loaded: ${error?.message ?? error}`, { cause: error });
+      }
+      // An ES module's default export, or a CommonJS module's exports (or their `default`).
+      const factory = [module.default, module.default?.default].find((candidate) => typeof candidate === 'function');
+      if (!factory) throw new Error(`driver entrypoint ${name} does not export a driver factory as its default export`);
+      const made = await factory(config ?? {});
+      if (!isCustomDriver(made) || typeof made.setItem !== 'function' || typeof made.removeItem !== 'function') {
+        throw new Error(`driver entrypoint ${name} made no driver (an object with getItem, setItem and removeItem)`);
+      }
+      return made;
+    })());
+  return customDriver({
+    getItem: async (id) => (await driver()).getItem(id),
+    setItem: async (id, text, options) => (await driver()).setItem(id, text, options),
+    removeItem: async (id) => (await driver()).removeItem(id),
+  });
+}
+
 function normalizeDriver(driver) {
   if (isCustomDriver(driver)) return customDriver(driver);
+  if (isEntrypointDriver(driver)) return entrypointDriver(driver);
   const options = typeof driver === 'string' ? { name: driver } : driver;
   if (options === null || typeof options !== 'object') {
-    throw configError('driver must be "memory", "fs", "redis", an object { name, ...options }, or a driver object { getItem, setItem, removeItem }');
+    throw configError(
+      'driver must be "memory", "fs", "redis", an object { name, ...options }, a driver object { getItem, setItem, removeItem }, ' +
+        'or { entrypoint, config } (a driver module, as Astro takes it)',
+    );
   }
   const known = DRIVER_OPTIONS[options.name];
   if (!known) {
-    throw configError(`unknown driver ${JSON.stringify(options.name)}: use "memory", "fs" or "redis"`);
+    throw configError(
+      `unknown driver ${JSON.stringify(options.name)}: use "memory", "fs" or "redis", a driver object, ` +
+        'or { entrypoint, config } for a driver module such as "unstorage/drivers/redis"',
+    );
   }
   checkKnown(options, known, `${options.name} driver`);
   const config = { name: options.name };

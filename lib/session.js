@@ -32,6 +32,21 @@ function checkTtl(ttl) {
   }
 }
 
+/**
+ * express-session's habit of passing a callback to regenerate() or destroy(): refused at once
+ * (thrown synchronously, so Express answers 500 with this message), where it would otherwise be
+ * ignored and leave the request waiting for a callback that never comes.
+ */
+function refuseCallback(method, argument) {
+  if (typeof argument === 'function') {
+    throw new SessionError(
+      'ERR_SESSION_CONFIG',
+      `${method}() takes no callback: it is Astro's ${method}()${method === 'regenerate' ? ', which returns a promise (await it)' : ', which is synchronous'}. ` +
+        "For express-session's API (callbacks, req.session.x = v), use napi-session/express.",
+    );
+  }
+}
+
 /** How often update() runs its function before it gives up on a key other requests keep changing. */
 const MAX_UPDATE_RUNS = 100;
 
@@ -162,14 +177,26 @@ class Session {
   }
 
   /** Ends the session: its data is removed from storage at commit, and its cookie expired. */
-  destroy() {
+  destroy(callback) {
+    refuseCallback('destroy', callback);
     callNative(() => this.#native.destroy());
   }
 
-  /** Moves the session's data to a new id (session fixation defence). */
-  async regenerate() {
+  /**
+   * Moves the session's data to a new id (session fixation defence): `id`, a v4 UUID of the
+   * application's choosing (stored only if no session has it yet), or a random one.
+   */
+  regenerate(id) {
+    refuseCallback('regenerate', id);
+    if (id !== undefined && typeof id !== 'string') {
+      throw new SessionError('ERR_SESSION_KEY', `regenerate() takes a session id string, or nothing (got ${describe(id)}).`);
+    }
+    return this.#regenerate(id);
+  }
+
+  async #regenerate(id) {
     await this.#ensureLoaded();
-    callNative(() => this.#native.regenerate());
+    callNative(() => this.#native.regenerate(id));
   }
 
   /** Switches to the stored session `id`; changes not committed are dropped. */

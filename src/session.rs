@@ -134,9 +134,19 @@ impl NativeSession {
         })
     }
 
+    /// A new id for the same values: `id` (the application's choice, a v4 UUID) or a random one.
     #[napi]
-    pub fn regenerate(&self) -> Result<()> {
-        guard(|| self.lock().regenerate().into_js())
+    pub fn regenerate(&self, id: Option<String>) -> Result<()> {
+        guard(|| {
+            let id = id
+                .map(|id| {
+                    SessionId::parse(&id)
+                        .ok_or_else(|| Error::key("regenerate() takes a session id (a version-4 UUID, lower case); this is not one"))
+                })
+                .transpose()
+                .into_js()?;
+            self.lock().regenerate(id).into_js()
+        })
     }
 
     /// Switches to the stored session `id`; `load()` next.

@@ -111,7 +111,8 @@ export function glue() {
   });
   const redis = createSessions({ driver: { name: 'redis', url: 'redis://127.0.0.1:6380', base: 'app', commandTimeout: 0.5 } });
   const cluster = createSessions({ driver: { name: 'redis', cluster: ['redis://127.0.0.1:7000'] } });
-  return [middleware, response, custom, redis, cluster];
+  const fromModule = createSessions({ driver: { entrypoint: new URL('file:///srv/driver.mjs'), config: { base: 'x' } } });
+  return [middleware, response, custom, redis, cluster, fromModule];
 }
 
 export const driver = napiSessionDriver({ driver: 'fs', base: '.sessions' });

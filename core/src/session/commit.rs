@@ -73,10 +73,11 @@ async fn execute(plan: &mut CommitPlan, deadline: Deadline) -> Result<Outcome> {
                 Merged::Absent => create(plan, &SessionId::generate(), Source::Fresh, &changes, deadline).await?,
             }
         }
-        Some(WritePlan::Create { id, from: Some(from) }) => {
-            create(plan, &id, Source::Regenerated(from), &changes, deadline).await?
+        Some(WritePlan::Create { id, from: Some(from), chosen }) => {
+            create(plan, &id, Source::Regenerated { from, chosen }, &changes, deadline).await?
         }
-        Some(WritePlan::Create { id, from: None }) => create(plan, &id, Source::Fresh, &changes, deadline).await?,
+        Some(WritePlan::Create { id, from: None, chosen: true }) => create(plan, &id, Source::Chosen, &changes, deadline).await?,
+        Some(WritePlan::Create { id, from: None, chosen: false }) => create(plan, &id, Source::Fresh, &changes, deadline).await?,
         Some(WritePlan::Touch { id, record, lifetime }) => {
             let touch = plan.config.store.touch(&id, &record, lifetime);
             match deadline.run("extending the session", touch).await? {
@@ -148,10 +149,12 @@ enum Source {
     /// A freshly generated id: 122 random bits do not collide, so no check is needed (and a JS
     /// driver is spared a read).
     Fresh,
-    /// An id the application chose (`load(id)`): created only if nobody else has meanwhile.
+    /// An id the application chose (`load(id)`, `regenerate(id)`): created only if nobody else
+    /// has meanwhile.
     Chosen,
-    /// A regenerated session: its old id, and its record as this request loaded it.
-    Regenerated((SessionId, Option<Vec<u8>>)),
+    /// A regenerated session: its old id, and its record as this request loaded it; whether the
+    /// application chose the new id.
+    Regenerated { from: (SessionId, Option<Vec<u8>>), chosen: bool },
 }
 
 /// Stores the values as the new session `id`: those of the regenerated session (its live record,
@@ -171,16 +174,14 @@ async fn create(
 ) -> Result<Outcome> {
     let store = plan.config.store.as_ref();
     let written = |record: Vec<u8>| Outcome::Written { id: id.clone(), record };
-    let (from_id, loaded) = match source {
-        Source::Regenerated(from) => from,
+    let (from_id, loaded, chosen) = match source {
+        Source::Regenerated { from: (from_id, loaded), chosen } => (from_id, loaded, chosen),
         Source::Fresh | Source::Chosen => {
             let expected = if matches!(source, Source::Fresh) { Expected::Any } else { Expected::Absent };
             let (merged, lifetime) = merge(&plan.config, Base::Stored(None), changes)?;
             return match deadline.run("saving the session", store.save(id, &merged, lifetime, expected)).await? {
                 Saved::Done => Ok(written(merged)),
-                Saved::Conflict(_) => Err(Error::storage(
-                    "the session id given to load() was created by another request at the same time; load it again",
-                )),
+                Saved::Conflict(_) => Err(id_taken()),
             };
         }
     };
@@ -193,7 +194,12 @@ async fn create(
     loop {
         let live_source = source.as_deref().filter(|record| Ended::of(record).is_none());
         let (merged, lifetime) = merge(&plan.config, Base::Stored(live_source), changes)?;
-        deadline.run("saving the regenerated session", store.save(id, &merged, lifetime, Expected::Any)).await?;
+        // A chosen id must be free the first time; later rounds overwrite what this one wrote.
+        let expected = if chosen && attempt == 0 { Expected::Absent } else { Expected::Any };
+        let save = store.save(id, &merged, lifetime, expected);
+        if let Saved::Conflict(_) = deadline.run("saving the regenerated session", save).await? {
+            return Err(id_taken());
+        }
         let Some(old) = live_source else { return Ok(written(merged)) };
         let retire = store.save(&from_id, RETIRED, RETIRED_LIFETIME, Expected::Current(old));
         match deadline.run("retiring the regenerated session's old id", retire).await {
@@ -206,6 +212,11 @@ async fn create(
         }
         attempt = attempt.saturating_add(1);
     }
+}
+
+/// A chosen id (`load(id)`, `regenerate(id)`) that another session has, or got meanwhile.
+fn id_taken() -> Error {
+    Error::storage("the session id chosen for a new session is already in use by another session; choose another")
 }
 
 /// Retires a regenerated session's old id after the commit that regenerated it answered: a few

@@ -108,8 +108,18 @@ enum Origin {
     Cookie,
     /// Made here; no record yet.
     Fresh,
+    /// Chosen by the application for a new session (`regenerate(id)`); no record yet, and created
+    /// only if no other session has it.
+    Chosen,
     /// Given to `load(id)` by the application, which may create it.
     Loaded,
+}
+
+impl Origin {
+    /// A new id: no record has been stored under it yet, so there is nothing to load or end.
+    fn is_new(self) -> bool {
+        matches!(self, Origin::Fresh | Origin::Chosen)
+    }
 }
 
 #[derive(Debug)]
@@ -250,7 +260,7 @@ impl Session {
     pub fn id(&self) -> Option<&SessionId> {
         let verified = match self.origin {
             Origin::Cookie => matches!(self.stored, Stored::Found { .. } | Stored::Written { .. }),
-            Origin::Fresh | Origin::Loaded => true,
+            Origin::Fresh | Origin::Chosen | Origin::Loaded => true,
         };
         self.id.as_ref().filter(|_| verified && !matches!(self.stored, Stored::Ended(_)))
     }
@@ -258,7 +268,7 @@ impl Session {
     /// The id whose record must be loaded before the stored values can be read, if any.
     pub fn load_needed(&self) -> Option<SessionId> {
         match (&self.stored, &self.id) {
-            (Stored::NotLoaded | Stored::Written { .. }, Some(id)) if !self.cleared && self.origin != Origin::Fresh => {
+            (Stored::NotLoaded | Stored::Written { .. }, Some(id)) if !self.cleared && !self.origin.is_new() => {
                 Some(id.clone())
             }
             _ => None,
@@ -441,7 +451,7 @@ impl Session {
     /// later `set()` starts a new session.
     pub fn destroy(&mut self) {
         if let Some(id) = self.id.take() {
-            if self.origin != Origin::Fresh {
+            if !self.origin.is_new() {
                 match std::mem::replace(&mut self.stored, Stored::Missing) {
                     Stored::Found { record, .. } | Stored::Written { record } => self.destroyed.push((id, Some(record))),
                     Stored::NotLoaded | Stored::Missing => self.destroyed.push((id, None)),
@@ -462,9 +472,11 @@ impl Session {
         self.cookie = CookieAction::Expire;
     }
 
-    /// A new id for the same values (session fixation defence). The values must be loaded first;
-    /// the old record is removed at commit, after the values are stored under the new id.
-    pub fn regenerate(&mut self) -> Result<()> {
+    /// A new id for the same values (session fixation defence): `new_id`, chosen by the
+    /// application (express-session's `genid`), or a generated one. The values must be loaded
+    /// first; the old record is removed at commit, after the values are stored under the new id.
+    /// A chosen id is stored only if no session has it yet (the commit fails otherwise).
+    pub fn regenerate(&mut self, new_id: Option<SessionId>) -> Result<()> {
         if self.load_needed().is_some() {
             return Err(Error::storage("regenerate() needs the session loaded first"));
         }
@@ -474,8 +486,10 @@ impl Session {
                 self.regenerated_from = Some((id, self.stored.record().cloned()));
             }
         }
-        self.id = Some(SessionId::generate());
-        self.origin = Origin::Fresh;
+        (self.id, self.origin) = match new_id {
+            Some(id) => (Some(id), Origin::Chosen),
+            None => (Some(SessionId::generate()), Origin::Fresh),
+        };
         self.cookie = CookieAction::Send;
         Ok(())
     }
@@ -527,7 +541,11 @@ impl Session {
                 }
                 _ => None,
             },
-            (Some(id), Origin::Fresh) => Some(WritePlan::Create { id: id.clone(), from: regenerated_from.clone() }),
+            (Some(id), origin) if origin.is_new() => Some(WritePlan::Create {
+                id: id.clone(),
+                from: regenerated_from.clone(),
+                chosen: origin == Origin::Chosen,
+            }),
             (Some(id), origin) => Some(WritePlan::Merge {
                 id: id.clone(),
                 loaded: match &self.stored {
@@ -616,7 +634,7 @@ impl Session {
     fn lacks_creation_time(&self) -> bool {
         match &self.stored {
             Stored::Found { parsed, .. } => parsed.created().is_none(),
-            Stored::NotLoaded | Stored::Missing => self.origin == Origin::Fresh || self.stored_is_missing(),
+            Stored::NotLoaded | Stored::Missing => self.origin.is_new() || self.stored_is_missing(),
             Stored::Written { .. } | Stored::Ended(_) => false,
         }
     }
@@ -631,7 +649,7 @@ impl Session {
             return Lookup::Ready(None);
         }
         match &self.stored {
-            Stored::NotLoaded if self.origin == Origin::Fresh => Lookup::Ready(None),
+            Stored::NotLoaded if self.origin.is_new() => Lookup::Ready(None),
             Stored::NotLoaded | Stored::Written { .. } => Lookup::NeedsLoad,
             Stored::Missing | Stored::Ended(_) => Lookup::Ready(None),
             Stored::Found { parsed, .. } => Lookup::Ready(Some(parsed)),
@@ -676,8 +694,9 @@ enum WritePlan {
     /// Merge the changes into the record of `id`, starting from what this request `loaded`.
     Merge { id: SessionId, loaded: Loaded, create_if_missing: bool },
     /// Store a new session `id`: the values of `from` (a regenerated session, its record as
-    /// loaded) with the changes applied, then retire `from`.
-    Create { id: SessionId, from: Option<(SessionId, Option<Vec<u8>>)> },
+    /// loaded) with the changes applied, then retire `from`. An id the application `chosen` is
+    /// stored only if no session has it yet.
+    Create { id: SessionId, from: Option<(SessionId, Option<Vec<u8>>)>, chosen: bool },
     /// Nothing changed, but a read found the session half-way through its idle timeout: make the
     /// store keep `record` (if it is still what is stored) for `lifetime` from now.
     Touch { id: SessionId, record: Vec<u8>, lifetime: Duration },

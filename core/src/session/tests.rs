@@ -190,7 +190,7 @@ async fn regenerate_keeps_data_and_what_other_requests_wrote_meanwhile() {
 
     let sign_in = f.open(&cookie);
     load(&sign_in).await.unwrap();
-    sign_in.lock().unwrap().regenerate().unwrap();
+    sign_in.lock().unwrap().regenerate(None).unwrap();
     sign_in.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
 
     // Another request adds to the old id before the sign-in commits.
@@ -213,7 +213,7 @@ async fn regenerate_needs_the_session_loaded() {
     let first = f.open("");
     first.lock().unwrap().set("a", value("[1]"), None).unwrap();
     let cookie = cookie_pair(&commit(&first).await.unwrap());
-    let err = f.open(&cookie).lock().unwrap().regenerate().unwrap_err();
+    let err = f.open(&cookie).lock().unwrap().regenerate(None).unwrap_err();
     assert_eq!(err.code, ErrorCode::Storage);
 }
 
@@ -378,7 +378,7 @@ async fn a_request_that_raced_a_regenerate_keeps_away_from_the_new_cookie() {
     assert_eq!(get(&in_flight, "cart").await, r#"["tea"]"#);
     let sign_in = f.open(&old_cookie);
     load(&sign_in).await.unwrap();
-    sign_in.lock().unwrap().regenerate().unwrap();
+    sign_in.lock().unwrap().regenerate(None).unwrap();
     sign_in.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
     let new_cookie = cookie_pair(&commit(&sign_in).await.unwrap());
 
@@ -418,7 +418,7 @@ async fn a_sign_in_gets_its_cookie_once_the_new_record_is_stored() {
 
         let sign_in = Mutex::new(Session::open(config.clone(), Some(&old_cookie)));
         load(&sign_in).await.unwrap();
-        sign_in.lock().unwrap().regenerate().unwrap();
+        sign_in.lock().unwrap().regenerate(None).unwrap();
         sign_in.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
         let started = std::time::Instant::now();
         let new_cookie = cookie_pair(&commit(&sign_in).await.unwrap());
@@ -749,4 +749,51 @@ fn reserved_keys_are_refused() {
     let session = f.open("");
     let error = session.lock().unwrap().set("napi-session:created", value("[1]"), None).unwrap_err();
     assert_eq!(error.code, ErrorCode::Key);
+}
+
+#[tokio::test]
+async fn regenerate_to_a_chosen_id_moves_the_values_there_and_retires_the_old_one() {
+    let f = Fixture::new();
+    let first = f.open("");
+    first.lock().unwrap().set("cart", value(r#"["tea"]"#), None).unwrap();
+    let cookie = cookie_pair(&commit(&first).await.unwrap());
+
+    let chosen = "0f8fad5b-d9cb-469f-a165-70867728950e";
+    let sign_in = f.open(&cookie);
+    load(&sign_in).await.unwrap();
+    sign_in.lock().unwrap().regenerate(Some(SessionId::parse(chosen).unwrap())).unwrap();
+    assert_eq!(sign_in.lock().unwrap().id().map(SessionId::as_str), Some(chosen));
+    sign_in.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+    assert_eq!(cookie_pair(&commit(&sign_in).await.unwrap()), format!("sid={chosen}"));
+    let reader = f.open(&format!("sid={chosen}"));
+    assert_eq!((get(&reader, "cart").await, get(&reader, "user").await), (r#"["tea"]"#.into(), r#"["ada"]"#.into()));
+    assert_eq!(f.record(id_of(&cookie)).await.as_deref(), Some("null"), "the old id is retired");
+}
+
+#[tokio::test]
+async fn a_chosen_id_starts_a_new_session_without_a_read_and_never_takes_over_another() {
+    let f = Fixture::new();
+    let chosen = SessionId::parse("7c9e6679-7425-40de-944b-e07fc1f90ae7").unwrap();
+    let fresh = f.open("");
+    fresh.lock().unwrap().regenerate(Some(chosen.clone())).unwrap();
+    fresh.lock().unwrap().set("n", value("[1]"), None).unwrap();
+    assert_eq!(cookie_pair(&commit(&fresh).await.unwrap()), format!("sid={}", chosen.as_str()));
+    assert_eq!(get(&f.open(&format!("sid={}", chosen.as_str())), "n").await, "[1]");
+
+    // The same id chosen again, for a new session or a regenerated one: refused, and the
+    // session that has it keeps its values.
+    let again = f.open("");
+    again.lock().unwrap().regenerate(Some(chosen.clone())).unwrap();
+    again.lock().unwrap().set("n", value("[2]"), None).unwrap();
+    assert_eq!(commit(&again).await.unwrap_err().code, ErrorCode::Storage);
+
+    let other = f.open("");
+    other.lock().unwrap().set("m", value("[3]"), None).unwrap();
+    let other_cookie = cookie_pair(&commit(&other).await.unwrap());
+    let moving = f.open(&other_cookie);
+    load(&moving).await.unwrap();
+    moving.lock().unwrap().regenerate(Some(chosen.clone())).unwrap();
+    assert_eq!(commit(&moving).await.unwrap_err().code, ErrorCode::Storage);
+    assert_eq!(get(&f.open(&format!("sid={}", chosen.as_str())), "n").await, "[1]");
+    assert_eq!(get(&f.open(&other_cookie), "m").await, "[3]", "the session that was to move keeps its id");
 }

@@ -26,7 +26,7 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use redis::{RedisResult, Script};
+use redis::{ErrorKind, RedisError, RedisResult, Script};
 
 use self::connection::{Connection, Connector};
 pub use self::connection::{Servers, Tls};
@@ -131,8 +131,9 @@ impl RedisStore {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) if error.is_timeout() => Err(self.timed_out(action)),
             Ok(Err(error)) => Err(Error::storage(format!(
-                "redis driver could not {action} on {}: {error}",
-                self.connector.description()
+                "redis driver could not {action} on {}: {}",
+                self.connector.description(),
+                reason(&error)
             ))),
             Err(_elapsed) => Err(self.timed_out(action)),
         }
@@ -147,6 +148,19 @@ impl RedisStore {
             seconds(self.command_timeout),
         ))
     }
+}
+
+/// What went wrong, in one line. A reply that is not the Redis protocol at all (redis-rs reports
+/// the parser's position and every unexpected byte, one per line) means the address is not a
+/// Redis server's, or one that speaks TLS: the commands used here never fail to convert a reply
+/// that Redis sent.
+fn reason(error: &RedisError) -> String {
+    if error.kind() == ErrorKind::Parse {
+        return "the server did not answer in the Redis protocol: is it a Redis (or Valkey) server, and does it \
+                want TLS (rediss://)?"
+            .to_owned();
+    }
+    error.to_string().lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
 #[async_trait]
@@ -270,6 +284,32 @@ fn seconds(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_server_that_is_not_redis_is_reported_as_such_in_one_line() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // An HTTP server: it answers whatever it is sent with an HTTP error.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("redis://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move {
+                    let mut buffer = [0u8; 1024];
+                    while let Ok(read) = socket.read(&mut buffer).await {
+                        if read == 0 || socket.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await.is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+        });
+        let store = RedisStore::new(RedisOptions::new(Servers::Single(url.clone()))).unwrap();
+        let error = store.load(&SessionId::generate()).await.unwrap_err();
+        assert_eq!(error.code, crate::ErrorCode::Storage);
+        assert!(!error.message.contains('\n'), "{:?}", error.message);
+        assert!(error.message.contains(&url), "{}", error.message);
+        assert!(error.message.contains("did not answer in the Redis protocol"), "{}", error.message);
+    }
 
     #[test]
     fn key_prefix_is_unstorages() {

@@ -1,0 +1,538 @@
+// napi-session/express against express-session's documented behaviour, in real Express 5 apps:
+// its options (secret, name, cookie with maxAge in milliseconds, secure 'auto' with trust proxy,
+// rolling, resave, saveUninitialized, genid, unset, proxy, store), its request API
+// (req.session.x = v, save/reload/regenerate/destroy/touch with callbacks, req.session.cookie,
+// req.sessionID) and its signed cookie — and, side by side with express-session itself, the
+// concurrent update that express-session loses and the drop-in keeps.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import express from 'express';
+import expressSession from 'express-session';
+import session from '../lib/express.js';
+import { createSessions, parse, SessionError } from '../index.mjs';
+import { CookieJar } from './helpers/cookie-jar.mjs';
+import { RedisServer } from './helpers/redis-server.mjs';
+
+const require = createRequire(import.meta.url);
+const signature = require('cookie-signature');
+
+const SECRET = 'a secret of at least thirty-two bytes, for the tests';
+const OLD_SECRET = 'the secret before the rotation, also 32 bytes long';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const dirs = [];
+after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A Map-backed driver object (what `store` takes besides 'memory', 'fs', redis): the stored records, readable. */
+function mapDriver({ delay = 0 } = {}) {
+  const data = new Map();
+  return {
+    data,
+    /** The stored values of session `id` (devalue-parsed), without napi-session's own keys. */
+    values(id) {
+      const text = data.get(id);
+      if (text === undefined || text === '' || text === 'null') return undefined;
+      return Object.fromEntries([...parse(text)].filter(([key]) => !key.startsWith('napi-session:')).map(([key, { data: value }]) => [key, value]));
+    },
+    async getItem(key) {
+      return data.get(key) ?? null;
+    },
+    async setItem(key, value) {
+      if (delay) await sleep(delay);
+      data.set(key, value);
+    },
+    async removeItem(key) {
+      data.delete(key);
+    },
+  };
+}
+
+/** An Express app with `middleware` and routes, listening on a loopback port. */
+async function serve(middleware, routes, { trustProxy } = {}) {
+  const app = express();
+  if (trustProxy) app.set('trust proxy', true);
+  app.use(middleware);
+  routes(app);
+  app.use((error, req, res, _next) => res.status(500).json({ code: error.code ?? null, message: error.message }));
+  const server = http.createServer(app);
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const origin = `http://127.0.0.1:${server.address().port}`;
+  after(() => new Promise((resolve) => server.close(resolve)));
+  return origin;
+}
+
+/** A browser: a cookie jar over fetch. */
+function browser(origin) {
+  const jar = new CookieJar();
+  return {
+    jar,
+    async fetch(pathname, { headers = {}, ...init } = {}) {
+      const cookie = jar.header();
+      const response = await fetch(origin + pathname, { redirect: 'manual', ...init, headers: { ...(cookie ? { cookie } : {}), ...headers } });
+      jar.applyResponse(response);
+      return response;
+    },
+    async json(pathname, init) {
+      const response = await this.fetch(pathname, init);
+      const body = await response.json();
+      assert.equal(response.status, 200, JSON.stringify(body));
+      return body;
+    },
+  };
+}
+
+/** The session id inside a signed connect.sid cookie value, checked against `secret` with cookie-signature. */
+function unsign(value, secret = SECRET) {
+  const decoded = decodeURIComponent(value);
+  assert.ok(decoded.startsWith('s:'), `a signed cookie: ${decoded}`);
+  return signature.unsign(decoded.slice(2), secret);
+}
+
+const options = (more = {}) => ({ secret: SECRET, resave: false, saveUninitialized: false, ...more });
+
+describe('napi-session/express: express-session\'s request API', () => {
+  it('saves req.session.x = v, nested changes and deletes, and reads them back in the next request', async () => {
+    const store = mapDriver();
+    const origin = await serve(session(options({ store })), (app) => {
+      app.get('/add/:item', (req, res) => {
+        req.session.cart ??= [];
+        req.session.cart.push(req.params.item);
+        req.session.visits = (req.session.visits ?? 0) + 1;
+        req.session.since ??= new Date(0);
+        res.json({ cart: req.session.cart });
+      });
+      app.get('/forget', (req, res) => {
+        delete req.session.cart;
+        req.session.visits = undefined;
+        res.json({});
+      });
+      app.get('/show', (req, res) => res.json({ ...req.session, sessionID: req.sessionID, id: req.session.id }));
+    });
+    const client = browser(origin);
+    await client.json('/add/tea');
+    const id = unsign(client.jar.get('connect.sid'));
+    assert.match(id, UUID);
+    await client.json('/add/mug');
+    assert.deepEqual(store.values(id), { cookie: { originalMaxAge: null }, cart: ['tea', 'mug'], visits: 2, since: new Date(0) });
+    const shown = await client.json('/show');
+    assert.deepEqual(shown.cart, ['tea', 'mug']);
+    assert.equal(shown.since, new Date(0).toISOString(), 'a Date comes back as a Date (JSON shows its ISO text)');
+    assert.equal(shown.sessionID, id);
+    assert.equal(shown.id, id);
+    assert.equal(shown.cookie.httpOnly, true);
+    await client.json('/forget');
+    assert.deepEqual(store.values(id), { cookie: { originalMaxAge: null }, since: new Date(0) });
+  });
+
+  it('save(cb), regenerate(cb), reload(cb) and destroy(cb) call back, and do what express-session does', async () => {
+    const store = mapDriver({ delay: 20 });
+    const events = [];
+    const origin = await serve(session(options({ store })), (app) => {
+      app.post('/login/:name', (req, res, next) => {
+        req.session.guest = true;
+        const before = req.sessionID;
+        req.session.regenerate((error) => {
+          if (error) return next(error);
+          events.push({ regenerated: before !== req.sessionID, emptied: req.session.guest === undefined });
+          req.session.user = req.params.name;
+          req.session.save((saveError) => {
+            if (saveError) return next(saveError);
+            events.push({ storedBeforeCallback: store.values(req.sessionID)?.user === req.params.name });
+            res.redirect(303, '/me');
+          });
+        });
+      });
+      app.get('/me', (req, res) => res.json({ user: req.session.user ?? null, id: req.sessionID }));
+      app.post('/rename', (req, res, next) => {
+        // Another request renames the user while this one waits; reload() sees it.
+        const other = createSessions({ driver: store, cookie: 'connect.sid', secrets: [SECRET] }).fromRequest(req);
+        other.get('user').then(async () => {
+          other.set('user', 'grace');
+          await other.commit();
+          req.session.reload((error) => (error ? next(error) : res.json({ user: req.session.user, touched: req.session.touch() === req.session })));
+        }, next);
+      });
+      app.post('/logout', (req, res, next) => {
+        const id = req.sessionID;
+        req.session.destroy((error) => {
+          if (error) return next(error);
+          res.json({ unset: req.session === undefined, stored: store.values(id) ?? null });
+        });
+      });
+    });
+    const client = browser(origin);
+    await client.fetch('/me');
+    const login = await client.fetch('/login/ada', { method: 'POST' });
+    assert.equal(login.status, 303);
+    assert.deepEqual(events, [{ regenerated: true, emptied: true }, { storedBeforeCallback: true }]);
+    const me = await client.json('/me');
+    assert.equal(me.user, 'ada');
+    assert.equal(unsign(client.jar.get('connect.sid')), me.id);
+    assert.equal((await client.json('/rename', { method: 'POST' })).user, 'grace');
+
+    const logout = await client.fetch('/logout', { method: 'POST' });
+    assert.deepEqual(await logout.json(), { unset: true, stored: null });
+    assert.match(logout.headers.get('set-cookie'), /^connect\.sid=; .*Max-Age=0/, 'the cookie is expired');
+    assert.equal(client.jar.get('connect.sid'), undefined);
+    assert.equal((await client.json('/me')).user, null);
+  });
+
+  it('regenerate() moves nothing to the new id and retires the old one, so its cookie no longer works', async () => {
+    const store = mapDriver();
+    const origin = await serve(session(options({ store })), (app) => {
+      app.get('/set', (req, res) => {
+        req.session.secret = 'pre-login';
+        res.json({ id: req.sessionID });
+      });
+      app.get('/regenerate', (req, res, next) => req.session.regenerate((error) => (error ? next(error) : res.json({ id: req.sessionID, keys: Object.keys(req.session) }))));
+      app.get('/read', (req, res) => res.json({ secret: req.session.secret ?? null }));
+    });
+    const client = browser(origin);
+    const { id: oldId } = await client.json('/set');
+    const oldCookie = client.jar.header();
+    const { id: newId, keys } = await client.json('/regenerate');
+    assert.notEqual(newId, oldId);
+    assert.deepEqual(keys, ['cookie']);
+    assert.equal(unsign(client.jar.get('connect.sid')), newId);
+    assert.deepEqual(store.values(newId), { cookie: { originalMaxAge: null } }, 'the new session starts empty');
+    assert.equal(store.values(oldId), undefined, 'the old id is retired');
+    assert.deepEqual(await (await fetch(`${origin}/read`, { headers: { cookie: oldCookie } })).json(), { secret: null });
+  });
+
+  it('req.session.cookie shows maxAge (ms), originalMaxAge and expires; the Set-Cookie has Max-Age in seconds', async () => {
+    const origin = await serve(session(options({ cookie: { maxAge: 86_400_000 } })), (app) => {
+      app.get('/', (req, res) => {
+        req.session.n = 1;
+        const { cookie } = req.session;
+        res.json({ maxAge: cookie.maxAge, originalMaxAge: cookie.originalMaxAge, expires: cookie.expires, httpOnly: cookie.httpOnly, path: cookie.path });
+      });
+      app.get('/change', (req, res) => {
+        req.session.cookie.maxAge = 1000;
+        res.json({});
+      });
+    });
+    const client = browser(origin);
+    const started = Date.now();
+    const response = await client.fetch('/');
+    const body = await response.json();
+    assert.match(response.headers.get('set-cookie'), /; Max-Age=86400(;|$)/, 'one day, not 2.7 years');
+    assert.ok(body.maxAge > 86_400_000 - 5_000 && body.maxAge <= 86_400_000, `maxAge ${body.maxAge}`);
+    assert.equal(body.originalMaxAge, 86_400_000);
+    assert.ok(Math.abs(Date.parse(body.expires) - (started + 86_400_000)) < 5_000);
+    assert.deepEqual([body.httpOnly, body.path], [true, '/']);
+    // A per-session change is an error that says so, not a silent no-op.
+    const change = await client.fetch('/change');
+    assert.equal(change.status, 500);
+    assert.match((await change.json()).message, /cookie\.maxAge cannot be changed for one session/);
+  });
+
+  it('keeps the session\'s cookie alive with rolling: sent again once the session is renewed', async () => {
+    const rolling = await serve(session(options({ cookie: { maxAge: 2000 }, rolling: true })), (app) => {
+      app.get('/set', (req, res) => res.json((req.session.n = 1)));
+      app.get('/read', (req, res) => res.json(req.session.n ?? null));
+    });
+    const fixed = await serve(session(options({ cookie: { maxAge: 2000 } })), (app) => {
+      app.get('/set', (req, res) => res.json((req.session.n = 1)));
+      app.get('/read', (req, res) => res.json(req.session.n ?? null));
+    });
+    for (const [origin, resent] of [[rolling, true], [fixed, false]]) {
+      const client = browser(origin);
+      await client.fetch('/set');
+      assert.equal((await client.fetch('/read')).headers.get('set-cookie'), null, 'not yet half of its idle timeout');
+      await sleep(1_100);
+      const read = await client.fetch('/read');
+      assert.equal(await read.json(), 1);
+      assert.equal(read.headers.get('set-cookie') !== null, resent, `rolling: ${resent}`);
+      if (resent) assert.match(read.headers.get('set-cookie'), /Max-Age=2(;|$)/);
+    }
+  });
+
+  it('saveUninitialized: true stores a new session and sends its cookie; false waits for a change', async () => {
+    for (const saveUninitialized of [true, false]) {
+      const store = mapDriver();
+      const origin = await serve(session(options({ store, saveUninitialized })), (app) => {
+        app.get('/', (req, res) => res.json({ id: req.sessionID }));
+      });
+      const response = await fetch(origin + '/');
+      const { id } = await response.json();
+      assert.match(id, UUID, 'req.sessionID is there from the start');
+      assert.equal(response.headers.get('set-cookie') !== null, saveUninitialized);
+      assert.equal(store.data.size, saveUninitialized ? 1 : 0);
+      if (saveUninitialized) assert.ok(store.data.has(id));
+    }
+  });
+
+  it('genid chooses the ids of new and regenerated sessions; an id that is not a v4 UUID is reported', async () => {
+    const made = [];
+    const genid = (req) => {
+      assert.ok(req instanceof http.IncomingMessage, 'genid gets the request');
+      const id = crypto.randomUUID();
+      made.push(id);
+      return id;
+    };
+    const origin = await serve(session(options({ genid })), (app) => {
+      app.get('/set', (req, res) => res.json({ id: req.sessionID, n: (req.session.n = 1) }));
+      app.get('/regenerate', (req, res, next) => req.session.regenerate((error) => (error ? next(error) : res.json({ id: req.sessionID }))));
+    });
+    const client = browser(origin);
+    const first = await client.json('/set');
+    assert.deepEqual(made, [first.id]);
+    assert.equal(unsign(client.jar.get('connect.sid')), first.id);
+    const second = await client.json('/regenerate');
+    assert.deepEqual(made, [first.id, second.id]);
+    assert.equal(unsign(client.jar.get('connect.sid')), second.id);
+
+    const wrong = await serve(session(options({ genid: () => 'user-42' })), (app) => app.get('/', (req, res) => res.json((req.session.n = 1))));
+    const failed = await fetch(wrong + '/');
+    assert.equal(failed.status, 500);
+    const body = await failed.json();
+    assert.equal(body.code, 'ERR_SESSION_CONFIG');
+    assert.match(body.message, /genid must return a version-4 UUID .*"user-42"/);
+  });
+
+  it('unset: "destroy" ends a session whose req.session was deleted; "keep" keeps it and drops the changes', async () => {
+    for (const unset of ['destroy', 'keep']) {
+      const store = mapDriver();
+      const origin = await serve(session(options({ store, unset })), (app) => {
+        app.get('/set', (req, res) => res.json({ id: req.sessionID, n: (req.session.n = 1) }));
+        app.get('/unset', (req, res) => {
+          req.session.n = 2;
+          req.session = null;
+          res.json({});
+        });
+      });
+      const client = browser(origin);
+      const { id } = await client.json('/set');
+      await client.json('/unset');
+      if (unset === 'destroy') assert.equal(store.values(id), undefined);
+      else assert.equal(store.values(id).n, 1);
+    }
+  });
+
+  it('persists before the response leaves: a redirect never outruns the save', async () => {
+    const store = mapDriver({ delay: 150 });
+    const origin = await serve(session(options({ store })), (app) => {
+      app.post('/login', (req, res) => {
+        req.session.user = 'ada';
+        res.redirect(303, '/');
+      });
+    });
+    const response = await fetch(origin + '/login', { method: 'POST', redirect: 'manual' });
+    assert.equal(response.status, 303);
+    assert.equal(store.values(unsign(new CookieJar().applyResponse(response).get('connect.sid'))).user, 'ada');
+  });
+
+  it('a store that fails reaches Express\'s error handling (next(err)), and the process stays up', async () => {
+    const store = mapDriver();
+    let down = false;
+    const setItem = store.setItem;
+    store.setItem = async (...args) => {
+      if (down) throw new Error('store is down');
+      return setItem(...args);
+    };
+    let readsDown = false;
+    store.getItem = ((getItem) => async (key) => {
+      if (readsDown) throw new Error('store is down for reads');
+      return getItem(key);
+    })(store.getItem);
+    const origin = await serve(session(options({ store })), (app) => app.get('/', (req, res) => res.json((req.session.n = (req.session.n ?? 0) + 1))));
+    const client = browser(origin);
+    assert.equal(await client.json('/'), 1);
+    // The save at the end of the request fails (before anything was sent), then the load at its start.
+    for (const [what, message] of [['writes', /store is down$/], ['reads', /store is down for reads/]]) {
+      down = what === 'writes';
+      readsDown = what === 'reads';
+      const failed = await client.fetch('/');
+      assert.equal(failed.status, 500, what);
+      const body = await failed.json();
+      assert.equal(body.code, 'ERR_SESSION_STORAGE');
+      assert.match(body.message, message);
+    }
+    down = readsDown = false;
+    assert.equal(await client.json('/'), 2, 'the next request after the store is back works');
+  });
+});
+
+describe('napi-session/express: express-session\'s options and cookie', () => {
+  it('signs the cookie as express-session does: express-session reads ours, and we read its', async () => {
+    const store = mapDriver();
+    const ours = await serve(session(options({ store })), (app) => {
+      app.get('/', (req, res) => res.json({ id: req.sessionID, n: (req.session.n = (req.session.n ?? 0) + 1) }));
+    });
+    const client = browser(ours);
+    const { id } = await client.json('/');
+    const value = client.jar.get('connect.sid');
+    assert.match(value, /^s%3A[0-9a-f-]{36}\.[A-Za-z0-9%]+$/, 'percent-encoded s:<id>.<signature>');
+    assert.equal(unsign(value), id, 'cookie-signature verifies it');
+
+    // express-session itself, with the same secret, unsigns our cookie to our id: its store is
+    // asked for it.
+    const asked = [];
+    const memory = new expressSession.MemoryStore();
+    const get = memory.get.bind(memory);
+    memory.get = (sid, callback) => {
+      asked.push(sid);
+      get(sid, callback);
+    };
+    const theirs = await serve(expressSession({ secret: SECRET, resave: false, saveUninitialized: false, store: memory }), (app) =>
+      app.get('/', (req, res) => res.json(null)),
+    );
+    await fetch(theirs + '/', { headers: { cookie: `connect.sid=${value}` } });
+    assert.deepEqual(asked, [id]);
+
+    // The other way: a cookie signed by cookie-signature (as express-session writes it) for a
+    // stored session is read; a tampered one starts a new session.
+    const signed = `connect.sid=${encodeURIComponent(`s:${signature.sign(id, SECRET)}`)}`;
+    assert.deepEqual(await (await fetch(ours + '/', { headers: { cookie: signed } })).json(), { id, n: 2 });
+    const tampered = signed.slice(0, -1) + (signed.endsWith('A') ? 'B' : 'A');
+    assert.notEqual((await (await fetch(ours + '/', { headers: { cookie: tampered } })).json()).id, id);
+  });
+
+  it('secret: a list rotates — the first signs, every one verifies', async () => {
+    const store = mapDriver();
+    const before = await serve(session(options({ store, secret: OLD_SECRET })), (app) => app.get('/', (req, res) => res.json({ id: req.sessionID, n: (req.session.n = (req.session.n ?? 0) + 1) })));
+    const afterRotation = await serve(session(options({ store, secret: [SECRET, OLD_SECRET], cookie: { maxAge: 60_000 } })), (app) =>
+      app.get('/', (req, res) => res.json({ id: req.sessionID, n: (req.session.n = (req.session.n ?? 0) + 1) })),
+    );
+    const client = browser(before);
+    const { id } = await client.json('/');
+    assert.equal(unsign(client.jar.get('connect.sid'), OLD_SECRET), id);
+    const response = await fetch(afterRotation + '/', { headers: { cookie: client.jar.header() } });
+    assert.deepEqual(await response.json(), { id, n: 2 }, 'the old secret still verifies');
+    const renewed = new CookieJar().applyResponse(response).get('connect.sid');
+    assert.equal(unsign(renewed, SECRET), id, 'the new secret signs');
+  });
+
+  it('cookie.secure "auto" follows the request: Secure over HTTPS as Express\'s trust proxy sees it, or with proxy: true', async () => {
+    const route = (app) => app.get('/', (req, res) => res.json({ secure: req.session.cookie.secure, n: (req.session.n = 1) }));
+    const trusting = await serve(session(options({ cookie: { secure: 'auto' } })), route, { trustProxy: true });
+    const notTrusting = await serve(session(options({ cookie: { secure: 'auto' } })), route);
+    const proxyOption = await serve(session(options({ proxy: true })), route);
+    const always = await serve(session(options({ cookie: { secure: true } })), route);
+    const never = await serve(session(options({ cookie: { secure: false } })), route);
+    const forwarded = { 'x-forwarded-proto': 'https' };
+    const cases = [
+      [trusting, forwarded, true],
+      [trusting, {}, false],
+      [notTrusting, forwarded, false],
+      [proxyOption, forwarded, true],
+      [proxyOption, { 'x-forwarded-proto': 'http' }, false],
+      [always, {}, true],
+      [never, forwarded, false],
+    ];
+    for (const [origin, headers, secure] of cases) {
+      const response = await fetch(origin + '/', { headers });
+      assert.equal((await response.json()).secure, secure, JSON.stringify(headers));
+      assert.equal(/; Secure(;|$)/.test(response.headers.get('set-cookie')), secure, response.headers.get('set-cookie'));
+    }
+  });
+
+  it('cookie.expires gives every cookie that date; sameSite "auto" is None over HTTPS, Lax otherwise', async () => {
+    const expires = new Date(Date.UTC(2040, 0, 2, 3, 4, 5));
+    const origin = await serve(session(options({ cookie: { expires, sameSite: 'auto' } })), (app) =>
+      app.get('/', (req, res) => res.json({ expires: req.session.cookie.expires, sameSite: req.session.cookie.sameSite, n: (req.session.n = 1) })),
+    { trustProxy: true });
+    const overHttps = await fetch(origin + '/', { headers: { 'x-forwarded-proto': 'https' } });
+    assert.deepEqual(await overHttps.json(), { expires: expires.toISOString(), sameSite: 'none', n: 1 });
+    assert.match(overHttps.headers.get('set-cookie'), /; SameSite=None; Secure; Path=\/; Expires=Mon, 02 Jan 2040 03:04:05 GMT$/);
+    const plain = await fetch(origin + '/');
+    assert.equal((await plain.json()).sameSite, 'lax');
+    assert.match(plain.headers.get('set-cookie'), /; SameSite=Lax; Path=\/; Expires=Mon, 02 Jan 2040 03:04:05 GMT$/);
+  });
+
+  it('name, sameSite, domain and path; no session outside the cookie\'s path', async () => {
+    const origin = await serve(session(options({ name: 'sid', cookie: { path: '/app', sameSite: 'strict', domain: '127.0.0.1' } })), (app) => {
+      app.get('/app/x', (req, res) => res.json({ n: (req.session.n = 1) }));
+      app.get('/other', (req, res) => res.json({ session: req.session === undefined ? null : 'set', id: req.sessionID ?? null }));
+    });
+    const response = await fetch(origin + '/app/x');
+    const setCookie = response.headers.get('set-cookie');
+    assert.match(setCookie, /^sid=s%3A/);
+    assert.match(setCookie, /; SameSite=Strict/);
+    assert.match(setCookie, /; Path=\/app/);
+    assert.match(setCookie, /; Domain=127\.0\.0\.1/);
+    assert.deepEqual(await (await fetch(origin + '/other')).json(), { session: null, id: null });
+  });
+
+  it('store: "fs", a redis server, a driver object; an express-session Store is refused with a pointer', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'napi-session-express-'));
+    dirs.push(dir);
+    const redis = await RedisServer.start();
+    after(() => redis.kill());
+    for (const store of [{ name: 'fs', base: dir }, { name: 'redis', url: redis.url, base: 'sess' }, mapDriver()]) {
+      const origin = await serve(session(options({ store })), (app) => app.get('/', (req, res) => res.json({ id: req.sessionID, n: (req.session.n = (req.session.n ?? 0) + 1) })));
+      const client = browser(origin);
+      const { id } = await client.json('/');
+      assert.equal((await client.json('/')).n, 2);
+      if (store.name === 'fs') assert.deepEqual(readdirSync(dir).filter((file) => !file.startsWith('.')), [id]);
+      if (store.name === 'redis') assert.ok(redis.cli('GET', `sess:${id}`).includes('"n"'));
+    }
+    assert.throws(
+      () => session(options({ store: new expressSession.MemoryStore() })),
+      (error) => error instanceof SessionError && error.code === 'ERR_SESSION_CONFIG' && /not an express-session Store/.test(error.message),
+    );
+  });
+
+  it('refuses what it cannot do with ERR_SESSION_CONFIG, naming the rule', () => {
+    const cases = [
+      [{ secret: 'keyboard cat' }, /secret\[0\] is shorter than 32 bytes/],
+      [{ secret: undefined }, /the secret option is required/],
+      [{ cookie: { httpOnly: false } }, /httpOnly must be true/],
+      [{ cookie: { maxAge: 60 } }, /cookie\.maxAge is in milliseconds/],
+      [{ cookie: { secure: 'yes' } }, /cookie\.secure must be true, false or "auto"/],
+      [{ unset: 'drop' }, /unset must be "keep" or "destroy"/],
+      [{ resave: 'no' }, /resave must be true or false/],
+      [{ cookie: () => ({}) }, /per-request cookie options/],
+      [{ saveUnitialized: true }, /unknown option "saveUnitialized"/],
+    ];
+    for (const [more, message] of cases) {
+      assert.throws(
+        () => session({ ...options(), ...more }),
+        (error) => error instanceof SessionError && error.code === 'ERR_SESSION_CONFIG' && message.test(error.message),
+        JSON.stringify(more),
+      );
+    }
+  });
+
+  it('loads with import (default and named) and require', async () => {
+    const esm = await import('napi-session/express');
+    assert.equal(esm.default, session);
+    assert.equal(esm.session, session);
+    assert.equal(require('napi-session/express'), session);
+  });
+});
+
+describe('concurrent requests changing different properties of one session', () => {
+  const REQUESTS = 20;
+
+  /** Signs in, then sends REQUESTS requests at once, each setting its own property; counts those kept. */
+  async function keptOf(middleware) {
+    const origin = await serve(middleware, (app) => {
+      app.get('/start', (req, res) => res.json((req.session.started = true)));
+      app.get('/set/:key', async (req, res) => {
+        // Every request has read the session before any of them saves.
+        await sleep(100);
+        req.session[req.params.key] = true;
+        res.json(true);
+      });
+      app.get('/keys', (req, res) => res.json(Object.keys(req.session).filter((key) => key.startsWith('k'))));
+    });
+    const client = browser(origin);
+    await client.json('/start');
+    await Promise.all(Array.from({ length: REQUESTS }, (_, i) => client.json(`/set/k${i}`)));
+    return (await client.json('/keys')).length;
+  }
+
+  it(`express-session (MemoryStore) loses updates; napi-session/express keeps all ${REQUESTS}`, async (t) => {
+    const expressSessionKept = await keptOf(expressSession({ secret: SECRET, resave: false, saveUninitialized: false }));
+    const dropInKept = await keptOf(session(options()));
+    t.diagnostic(`properties kept of ${REQUESTS}: express-session ${expressSessionKept}, napi-session/express ${dropInKept}`);
+    assert.ok(expressSessionKept < REQUESTS, `express-session kept ${expressSessionKept}`);
+    assert.equal(dropInKept, REQUESTS);
+  });
+});

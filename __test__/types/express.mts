@@ -1,0 +1,46 @@
+// napi-session/express's typings, in an Express 5 app typed by @types/express: the drop-in's
+// options, req.session's values typed by SessionData, its methods, req.sessionID.
+import express from 'express';
+import session, { type SessionOptions } from 'napi-session/express';
+
+declare module 'napi-session' {
+  interface SessionData {
+    views: number;
+  }
+}
+
+const options: SessionOptions = {
+  secret: ['a secret of at least thirty-two bytes!', 'the previous one, also 32 bytes long'],
+  name: 'sid',
+  cookie: { maxAge: 86_400_000, secure: 'auto', sameSite: 'lax', path: '/' },
+  store: { name: 'redis', url: 'redis://127.0.0.1:6379', base: 'sess' },
+  genid: () => crypto.randomUUID(),
+  rolling: true,
+  resave: false,
+  saveUninitialized: false,
+  unset: 'destroy',
+  proxy: true,
+};
+
+const app = express();
+app.use(session(options));
+app.get('/', (req, res) => {
+  const views: number | undefined = req.session.views;
+  req.session.views = (views ?? 0) + 1;
+  // @ts-expect-error: views is a number
+  req.session.views = 'many';
+  req.session.anything = { unknown: 'keys stay any' };
+  const id: string = req.sessionID;
+  const left: number | null = req.session.cookie.maxAge;
+  req.session.touch().save((err) => {
+    if (err) throw err;
+    req.session.regenerate(() => req.session.reload(() => req.session.destroy(() => res.send(`${id} ${left}`))));
+  });
+});
+
+// @ts-expect-error: the secret is required
+session({});
+// @ts-expect-error: store takes a napi-session driver, not an express-session Store
+session({ secret: 's', store: { get() {}, set() {}, destroy() {} } });
+// @ts-expect-error: unset is "keep" or "destroy"
+session({ secret: 's', unset: 'drop' });
