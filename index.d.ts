@@ -78,7 +78,9 @@ export type SessionErrorCode =
   | 'ERR_SESSION_TIMEOUT'
   | 'ERR_SESSION_CONFIG'
   /** A bug in napi-session (a Rust panic caught before it reached Node); please report it. */
-  | 'ERR_SESSION_INTERNAL';
+  | 'ERR_SESSION_INTERNAL'
+  /** Thrown by require/import: no native binary for this platform loads (lib/platform.js). */
+  | 'ERR_SESSION_PLATFORM';
 
 /** Every failure napi-session reports; `code` is stable, the message says what to do. */
 export declare class SessionError extends Error {

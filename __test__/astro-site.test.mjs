@@ -8,6 +8,7 @@
 // helpers/node22.mjs) while this file runs on the machine's Node.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as devalue from 'devalue';
@@ -20,7 +21,9 @@ import { RedisServer } from './helpers/redis-server.mjs';
 const skip = node22.reason ?? false;
 const COOKIE = 'astro-session'; // Astro's default session cookie name
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-const ADDON = 'napi-session.linux-x64-gnu.node';
+// This platform's binary, and the package it comes in when installed (lib/platform.js).
+const PLATFORM = createRequire(import.meta.url)('../lib/platform.js').currentPlatform().id;
+const ADDON = `napi-session.${PLATFORM}.node`;
 
 after(restorePackage);
 
@@ -294,7 +297,8 @@ describe('the same site with napi-session as installed from its tarball, and no 
     assert.equal(page.visits, 2);
     assert.deepEqual(readdirSync(base).filter((name) => !name.startsWith('.')), [page.sessionID]);
     const loaded = loadedAddons(server.pid);
-    if (loaded) assert.deepEqual(loaded, [realpathSync(path.join(root, 'node_modules', 'napi-session', ADDON))]);
+    // The installed copy's binary comes from its platform package, as npm installs it.
+    if (loaded) assert.deepEqual(loaded, [realpathSync(path.join(root, 'node_modules', `napi-session-${PLATFORM}`, ADDON))]);
   });
 });
 

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -14,6 +15,7 @@ import { CookieJar } from './helpers/cookie-jar.mjs';
 import { freePort } from './helpers/ports.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+const { currentPlatform } = createRequire(import.meta.url)('../lib/platform.js');
 const examples = path.join(root, 'examples');
 /** The frameworks the examples import, linked from this checkout's node_modules. */
 const FRAMEWORKS = ['express', 'fastify', 'hono', '@hono/node-server'];
@@ -54,9 +56,14 @@ describe('the examples, run from the packed package', { timeout: 240_000 }, () =
 
   before(() => {
     const run = (command, args, cwd = scratch) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root));
+    // The main package and this platform's package with the binary (npm/<platform>/), as npm
+    // installs the two.
+    const tarballs = [root, path.join(root, 'npm', currentPlatform().id)].map((dir) => {
+      const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], dir));
+      return path.join(scratch, packed.filename);
+    });
     writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'examples', private: true, type: 'module' }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(scratch, packed.filename)]);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', ...tarballs]);
     for (const name of FRAMEWORKS) {
       mkdirSync(path.dirname(path.join(scratch, 'node_modules', name)), { recursive: true });
       symlinkSync(path.join(root, 'node_modules', name), path.join(scratch, 'node_modules', name), 'dir');

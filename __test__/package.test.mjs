@@ -1,4 +1,5 @@
-// As users get it: `npm pack`, install the tarball into a scratch project, then require(),
+// As users get it: `npm pack` of the main package and of this platform's package (npm/<platform>/,
+// which `npm run build` fills), install both tarballs into a scratch project, then require(),
 // import, import 'napi-session/astro', and compile against the typings there.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -11,28 +12,41 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const require = createRequire(import.meta.url);
+const { currentPlatform } = require('../lib/platform.js');
+const platform = currentPlatform().id;
 const scratch = mkdtempSync(path.join(tmpdir(), 'napi-session-pack-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const run = (command, args, cwd = scratch) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+const run = (command, args, cwd = scratch) => {
+  // npm is npm.cmd on Windows, which Node.js starts only through a shell; npm's own script is
+  // started directly instead (npm_execpath, set by `npm run`).
+  if (command === 'npm' && process.platform === 'win32' && process.env.npm_execpath) [command, args] = [process.execPath, [process.env.npm_execpath, ...args]];
+  return execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+};
+
+const pack = (dir) => {
+  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], dir));
+  return { tarball: path.join(scratch, packed.filename), files: packed.files.map((file) => file.path).sort() };
+};
 
 describe('the packed package', { timeout: 180_000 }, () => {
-  let files;
+  let main;
+  let native;
   before(() => {
-    const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', scratch], root));
-    files = packed.files.map((file) => file.path).sort();
+    main = pack(root);
+    native = pack(path.join(root, 'npm', platform));
     writeFileSync(path.join(scratch, 'package.json'), JSON.stringify({ name: 'scratch', private: true }));
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(scratch, packed.filename)]);
+    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', native.tarball, main.tarball]);
   });
 
-  it('ships the addon, the JS/TS layer and nothing else', () => {
-    assert.ok(files.includes('napi-session.linux-x64-gnu.node'));
+  it('ships the JS/TS layer and nothing else; the addon comes in its platform package', () => {
     const entryPoints = ['express', 'fastify', 'hono'].flatMap((name) => ['.js', '.mjs', '.d.ts', '.d.mts'].map((ext) => `lib/${name}${ext}`));
-    for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'astro.mjs', 'astro.d.mts', 'binding.js', 'lib/session.js', ...entryPoints, 'package.json', 'README.md']) {
-      assert.ok(files.includes(file), `${file} is packed`);
+    for (const file of ['index.js', 'index.mjs', 'index.d.ts', 'astro.mjs', 'astro.d.mts', 'binding.js', 'lib/session.js', ...entryPoints, 'package.json', 'README.md', 'LICENSE']) {
+      assert.ok(main.files.includes(file), `${file} is packed`);
     }
-    const unexpected = files.filter((file) => /^(src|core|__test__|benchmark|examples|scripts|target|\.ci)\//.test(file) || file.endsWith('.rs'));
+    const unexpected = main.files.filter((file) => /^(src|core|__test__|benchmark|examples|scripts|target|npm|\.ci)\//.test(file) || /\.(rs|node)$/.test(file));
     assert.deepStrictEqual(unexpected, []);
+    assert.deepStrictEqual(native.files, ['LICENSE', 'README.md', `napi-session.${platform}.node`, 'package.json']);
   });
 
   it('loads with require()', () => {

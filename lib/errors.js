@@ -3,7 +3,8 @@
 /**
  * Every failure napi-session reports is a SessionError with a stable `code`:
  * ERR_SESSION_KEY, ERR_SESSION_SERIALIZE, ERR_SESSION_PARSE, ERR_SESSION_STORAGE,
- * ERR_SESSION_TIMEOUT, ERR_SESSION_CONFIG, or ERR_SESSION_INTERNAL (a bug).
+ * ERR_SESSION_TIMEOUT, ERR_SESSION_CONFIG, ERR_SESSION_INTERNAL (a bug), or ERR_SESSION_PLATFORM
+ * (no native binary loads on this machine; lib/platform.js).
  */
 class SessionError extends Error {
   constructor(code, message, options) {

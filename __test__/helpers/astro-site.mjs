@@ -8,18 +8,24 @@
 // napi-session itself is made visible at <root>/node_modules/napi-session: Astro resolves a
 // session driver's entrypoint from its own directory (node_modules/astro), as it would find a
 // package installed next to it. linkPackage() puts a symlink to this checkout there, or an
-// unpacked `npm pack` of it (installPackedCopy()); restorePackage() puts things back as they were.
+// unpacked `npm pack` of it (installPackedCopy()) with its binary in the unpacked `npm pack` of this
+// platform's package (npm/<platform>/) next to it, as npm installs the two; restorePackage() puts
+// things back as they were.
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 import { node22 } from './node22.mjs';
 import { freePort } from './ports.mjs';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 const fixture = path.join(root, '__test__', 'fixtures', 'astro-site');
 const installed = path.join(root, 'node_modules', 'napi-session');
+const { currentPlatform } = createRequire(import.meta.url)('../../lib/platform.js');
+const platformPackage = `napi-session-${currentPlatform().id}`;
+const installedBinary = path.join(root, 'node_modules', platformPackage);
 const astroCli = path.join(root, 'node_modules', 'astro', 'bin', 'astro.mjs');
 // Marks a copy unpacked by installPackedCopy(), so a later run knows it may replace it.
 const COPY_MARKER = '.napi-session-astro-site-test';
@@ -55,6 +61,15 @@ function clearPackage() {
   if (state === 'other') throw new Error(`${installed} exists and is not this checkout: move it away to run the Astro site test`);
   before ??= state === 'link' ? 'link' : 'absent'; // a 'copy' was left by a run that crashed
   rmSync(installed, { recursive: true, force: true }); // a symlink is removed, not followed
+  if (existsSync(path.join(installedBinary, COPY_MARKER))) rmSync(installedBinary, { recursive: true, force: true });
+}
+
+/** Unpacks `npm pack` of the package in `dir` into `target` (which must not exist), marked as ours. */
+function unpackInto(dir, target, scratch) {
+  const [packed] = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }));
+  mkdirSync(target);
+  writeFileSync(path.join(target, COPY_MARKER), 'unpacked by __test__/helpers/astro-site.mjs; safe to delete\n');
+  execFileSync('tar', ['-xzf', path.join(scratch, packed.filename), '-C', target, '--strip-components=1']);
 }
 
 /** node_modules/napi-session → this checkout (a linked package). */
@@ -67,17 +82,17 @@ export function linkPackage() {
   symlinkSync('..', installed, 'dir');
 }
 
-/** node_modules/napi-session = the files `npm pack` ships, unpacked, as `npm install` leaves them. */
+/**
+ * node_modules/napi-session and node_modules/napi-session-<platform> = the files `npm pack` ships,
+ * unpacked, as `npm install` leaves them.
+ */
 export function installPackedCopy() {
   clearPackage();
+  if (existsSync(installedBinary)) throw new Error(`${installedBinary} exists and is not ours: move it away to run the Astro site test`);
   const scratch = mkdtempSync(path.join(tmpdir(), 'napi-session-pack-'));
   try {
-    const [packed] = JSON.parse(
-      execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }),
-    );
-    mkdirSync(installed);
-    writeFileSync(path.join(installed, COPY_MARKER), 'unpacked by __test__/helpers/astro-site.mjs; safe to delete\n');
-    execFileSync('tar', ['-xzf', path.join(scratch, packed.filename), '-C', installed, '--strip-components=1']);
+    unpackInto(root, installed, scratch);
+    unpackInto(path.join(root, 'npm', currentPlatform().id), installedBinary, scratch);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -88,6 +103,7 @@ export function restorePackage() {
   if (before === undefined) return;
   if (before === 'link') linkPackage();
   else if (packageState() !== 'other') rmSync(installed, { recursive: true, force: true });
+  if (existsSync(path.join(installedBinary, COPY_MARKER))) rmSync(installedBinary, { recursive: true, force: true });
 }
 
 const childEnv = (env) => ({ ...process.env, ASTRO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0', ...env });

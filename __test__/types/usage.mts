@@ -55,7 +55,8 @@ export function errorsAndCodec(error: unknown) {
       | 'ERR_SESSION_STORAGE'
       | 'ERR_SESSION_TIMEOUT'
       | 'ERR_SESSION_CONFIG'
-      | 'ERR_SESSION_INTERNAL' = error.code;
+      | 'ERR_SESSION_INTERNAL'
+      | 'ERR_SESSION_PLATFORM' = error.code;
     return code;
   }
   const text: string = stringify({ a: 1 });
