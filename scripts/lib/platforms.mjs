@@ -91,7 +91,7 @@ export function napi(args, options = {}) {
  * Node 22 and 24 take the argument for a file and fail; a glob would not work on Node 20.
  */
 export const nodeTestFiles = () =>
-  readdirSync(path.join(root, '__test__'))
+  readdirSync(path.join(root, '__test__'), { recursive: true })
     .filter((name) => name.endsWith('.test.mjs'))
     .sort()
     .map((name) => path.join('__test__', name));

@@ -15,7 +15,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const here = fileURLToPath(new URL('./types/', import.meta.url));
+const here = fileURLToPath(new URL('../types/', import.meta.url));
 
 const compilers = {
   [`TypeScript ${require('typescript/package.json').version}`]: require.resolve('typescript/bin/tsc'),

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, it } from 'node:test';
-import { createSessions } from '../index.mjs';
-import { napiSessionDriver } from '../lib/astro.js';
-import { RedisServer, stopAll } from './helpers/redis-server.mjs';
+import { createSessions } from '../../index.mjs';
+import { napiSessionDriver } from '../../lib/astro.js';
+import { RedisServer, stopAll } from '../helpers/redis-server.mjs';
 
 after(stopAll);
 const dirs = [];

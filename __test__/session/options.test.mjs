@@ -1,7 +1,7 @@
 // createSessions() options: defaults, cookies, and every mistake as ERR_SESSION_CONFIG.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { createSessions, SessionError } from '../index.mjs';
+import { createSessions, SessionError } from '../../index.mjs';
 
 async function setCookieOf(options) {
   const session = createSessions({ driver: 'memory', ...options }).fromRequest('');

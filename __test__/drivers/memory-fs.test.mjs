@@ -4,8 +4,8 @@ import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'n
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { createSessions } from '../index.mjs';
-import { conformance } from './helpers/conformance.mjs';
+import { createSessions } from '../../index.mjs';
+import { conformance } from './conformance.mjs';
 
 const dirs = [];
 function tempDir() {

@@ -5,8 +5,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createCartServer } from '../examples/cart-server.mjs';
-import { CookieJar } from './helpers/cookie-jar.mjs';
+import { createCartServer } from '../../examples/cart-server.mjs';
+import { CookieJar } from '../helpers/cookie-jar.mjs';
 
 const base = mkdtempSync(path.join(tmpdir(), 'napi-session-http-'));
 let server;

@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import * as devalue from 'devalue';
-import { stringify, parse, SessionError } from '../index.mjs';
+import { stringify, parse, SessionError } from '../../index.mjs';
 import {
   arbitraryValue,
   attempt,
@@ -19,10 +19,10 @@ import {
   URL_REDUCER,
   URL_REVIVER,
   visible,
-} from './helpers/arbitrary-values.mjs';
+} from '../helpers/arbitrary-values.mjs';
 
 const SEED = seedFromEnv();
-const FIXTURES = new URL('../core/fixtures/devalue.json', import.meta.url);
+const FIXTURES = new URL('../../core/fixtures/devalue.json', import.meta.url);
 
 const evaluate = (js) => (0, eval)(`(${js})`);
 
@@ -413,7 +413,7 @@ test('parse of truncated and mutated devalue texts gives a value or ERR_SESSION_
 // ---------------------------------------------------------------------------------------------
 // Nesting 100 000 levels deep, in a child process: an error or the right value, never a crash.
 
-const INDEX = new URL('../index.mjs', import.meta.url).href;
+const INDEX = new URL('../../index.mjs', import.meta.url).href;
 const DEPTH = 100_000;
 
 /**
@@ -474,7 +474,7 @@ function outcome(fn, check) {
 
 function runChild(body, timeout = 120_000, nodeArgs = []) {
   const child = spawnSync(process.execPath, [...nodeArgs, '--input-type=module', '-e', `${CHILD_PRELUDE}\n${body}`], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)),
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
     encoding: 'utf8',
     timeout,
     maxBuffer: 4 * 1024 * 1024,

@@ -20,9 +20,9 @@ import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import * as devalue from 'devalue';
 import * as devalue6 from 'devalue6';
-import { createSessions, parse, stringify, SessionError } from '../index.mjs';
-import { arbitraryValue, attempt, caseRandom, describeError, graphDiff, seedFromEnv, URL_REDUCER, URL_REVIVER, visible } from './helpers/arbitrary-values.mjs';
-import { node26 } from './helpers/node26.mjs';
+import { createSessions, parse, stringify, SessionError } from '../../index.mjs';
+import { arbitraryValue, attempt, caseRandom, describeError, graphDiff, seedFromEnv, URL_REDUCER, URL_REVIVER, visible } from '../helpers/arbitrary-values.mjs';
+import { node26 } from '../helpers/node26.mjs';
 
 const require = createRequire(import.meta.url);
 const HAS_TEMPORAL = typeof globalThis.Temporal === 'object';
@@ -33,7 +33,7 @@ const SEED = seedFromEnv();
 const KINDS = ['Duration', 'Instant', 'PlainDate', 'PlainTime', 'PlainDateTime', 'PlainMonthDay', 'PlainYearMonth', 'ZonedDateTime'];
 
 /** The fixtures of core/fixtures/devalue.json that hold Temporal values (written by devalue on Node 26). */
-const FIXTURES = JSON.parse(readFileSync(new URL('../core/fixtures/devalue.json', import.meta.url), 'utf8')).filter(
+const FIXTURES = JSON.parse(readFileSync(new URL('../../core/fixtures/devalue.json', import.meta.url), 'utf8')).filter(
   (fixture) => fixture.needs === 'Temporal',
 );
 const fixture = (name) => FIXTURES.find((f) => f.name === name) ?? assert.fail(`no fixture ${name}`);
@@ -157,7 +157,7 @@ function withTemporal() {
   });
 
   it('hands a value holding a Temporal value to Rust as devalue text (V8 refuses to clone one)', () => {
-    const { encode } = require('../lib/handoff.js');
+    const { encode } = require('../../lib/handoff.js');
     const message = (where, reason) => `${reason} ${where}`;
     assert.equal(encode({ a: [1] }, message)[0], 0xff, 'V8 format without one');
     const bytes = encode({ a: [1], at: Temporal.PlainDate.from('2020-01-01') }, message);
@@ -244,7 +244,7 @@ function withTemporal() {
   });
 
   it('Astro reads the Temporal values napi-session stored, and the other way round', async () => {
-    const [{ default: fsLite }, { astroSession }] = await Promise.all([import('unstorage/drivers/fs-lite'), import('./helpers/astro-session.mjs')]);
+    const [{ default: fsLite }, { astroSession }] = await Promise.all([import('unstorage/drivers/fs-lite'), import('../helpers/astro-session.mjs')]);
     const base = tempDir();
     try {
       const sessions = createSessions({ driver: { name: 'fs', base } });
@@ -352,7 +352,7 @@ if (!IS_CHILD) {
 
   test(`the same on ${other ? other.what : 'a Node.js with Temporal'}`, { skip: !other && `no Node.js with Temporal: ${node26.reason}`, timeout: 300_000 }, () => {
     const file = fileURLToPath(import.meta.url);
-    const root = fileURLToPath(new URL('..', import.meta.url));
+    const root = fileURLToPath(new URL('../..', import.meta.url));
     const run = spawnSync(other.node, [...other.flags, '--test', '--test-reporter=tap', file], {
       cwd: root,
       encoding: 'utf8',

@@ -6,12 +6,12 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createSessions, parse } from '../index.mjs';
-import { RedisServer } from './helpers/redis-server.mjs';
+import { createSessions, parse } from '../../index.mjs';
+import { RedisServer } from '../helpers/redis-server.mjs';
 
 const run = promisify(execFile);
 
-const mapDriverFile = fileURLToPath(new URL('./fixtures/drivers/map-driver.mjs', import.meta.url));
+const mapDriverFile = fileURLToPath(new URL('../fixtures/drivers/map-driver.mjs', import.meta.url));
 
 async function roundTrip(sessions) {
   const writer = sessions.fromRequest('');

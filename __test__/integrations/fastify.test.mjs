@@ -7,8 +7,8 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import napiSession from 'napi-session/fastify';
-import { createSessions } from '../index.mjs';
-import { CookieJar } from './helpers/cookie-jar.mjs';
+import { createSessions } from '../../index.mjs';
+import { CookieJar } from '../helpers/cookie-jar.mjs';
 
 /** A Map-backed driver object whose writes take `delay` ms and fail while `down` is set (so a commit fails in onSend). */
 function mapDriver({ delay = 0 } = {}) {

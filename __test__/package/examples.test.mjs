@@ -11,11 +11,11 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { CookieJar } from './helpers/cookie-jar.mjs';
-import { freePort } from './helpers/ports.mjs';
+import { CookieJar } from '../helpers/cookie-jar.mjs';
+import { freePort } from '../helpers/ports.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const { currentPlatform } = createRequire(import.meta.url)('../lib/platform.js');
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const { currentPlatform } = createRequire(import.meta.url)('../../lib/platform.js');
 const examples = path.join(root, 'examples');
 /** The frameworks the examples import, linked from this checkout's node_modules. */
 const FRAMEWORKS = ['express', 'fastify', 'hono', '@hono/node-server'];

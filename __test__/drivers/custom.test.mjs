@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import memoryDriver from 'unstorage/drivers/memory';
-import { createSessions } from '../index.mjs';
-import { conformance } from './helpers/conformance.mjs';
+import { createSessions } from '../../index.mjs';
+import { conformance } from './conformance.mjs';
 
 /** A Map-backed driver that counts its calls. */
 function countingDriver() {

@@ -7,8 +7,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { createCartServer } from '../examples/cart-server.mjs';
-import { findChromium, launchChromium } from './helpers/chromium.mjs';
+import { createCartServer } from '../../examples/cart-server.mjs';
+import { findChromium, launchChromium } from '../helpers/chromium.mjs';
 
 const chromium = findChromium();
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

@@ -8,9 +8,9 @@ import { readFileSync } from 'node:fs';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createSessions } from '../index.mjs';
-import { conformance } from './helpers/conformance.mjs';
-import { makeCertificates, RedisServer, startCluster, stopAll } from './helpers/redis-server.mjs';
+import { createSessions } from '../../index.mjs';
+import { conformance } from './conformance.mjs';
+import { makeCertificates, RedisServer, startCluster, stopAll } from '../helpers/redis-server.mjs';
 
 after(stopAll);
 
@@ -194,7 +194,7 @@ describe('redis driver over TLS', () => {
     const secure = await RedisServer.start({ tls: files });
     // In a child process: the system's roots are read from SSL_CERT_FILE when set.
     const script = `
-      const { createSessions } = require(${JSON.stringify(fileURLToPath(new URL('../index.js', import.meta.url)))});
+      const { createSessions } = require(${JSON.stringify(fileURLToPath(new URL('../../index.js', import.meta.url)))});
       const session = createSessions({ driver: { name: 'redis', url: process.argv[1] } }).fromRequest('');
       session.set('x', 1);
       session.commit().then(() => console.log('committed'), (error) => { console.log(error.code, error.message); process.exitCode = 1; });

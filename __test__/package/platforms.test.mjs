@@ -8,10 +8,10 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { MIN_GLIBC, artifactName, compareVersions, glibcNeeds, haveZig, packageDir, packageName, pkg, releaseTargets, root } from '../scripts/lib/platforms.mjs';
+import { MIN_GLIBC, artifactName, compareVersions, glibcNeeds, haveZig, packageDir, packageName, pkg, releaseTargets, root } from '../../scripts/lib/platforms.mjs';
 
 const require = createRequire(import.meta.url);
-const { currentPlatform, nativeLoadError } = require('../lib/platform.js');
+const { currentPlatform, nativeLoadError } = require('../../lib/platform.js');
 const host = currentPlatform();
 
 const scratch = mkdtempSync(path.join(tmpdir(), 'napi-session-platforms-'));

@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as devalue from 'devalue';
 import * as devalue6 from 'devalue6';
-import { stringify, parse, SessionError } from '../index.mjs';
+import { stringify, parse, SessionError } from '../../index.mjs';
 import {
   arbitraryValue,
   attempt,
@@ -29,7 +29,7 @@ import {
   URL_REDUCER,
   URL_REVIVER,
   visible,
-} from './helpers/arbitrary-values.mjs';
+} from '../helpers/arbitrary-values.mjs';
 
 const SEED = seedFromEnv();
 const ONLY = caseFromEnv();
@@ -329,7 +329,7 @@ test('parse reads URLs in devalue\'s built-in form (["URL","<href>"], no reducer
 
 test('stringify takes the devalue-text path of the hand-off as the V8 path (setV8Format(false))', async () => {
   const { createRequire } = await import('node:module');
-  const handoff = createRequire(import.meta.url)('../lib/handoff.js');
+  const handoff = createRequire(import.meta.url)('../../lib/handoff.js');
   const failures = new Failures('stringify through the devalue-text hand-off');
   handoff.setV8Format(false);
   try {

@@ -12,17 +12,17 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as devalue from 'devalue';
-import { createSessions, parse } from '../index.mjs';
-import { build, copySite, dev, installPackedCopy, linkPackage, restorePackage, root, serve } from './helpers/astro-site.mjs';
-import { CookieJar } from './helpers/cookie-jar.mjs';
-import { node22 } from './helpers/node22.mjs';
-import { RedisServer } from './helpers/redis-server.mjs';
+import { createSessions, parse } from '../../index.mjs';
+import { build, copySite, dev, installPackedCopy, linkPackage, restorePackage, root, serve } from '../helpers/astro-site.mjs';
+import { CookieJar } from '../helpers/cookie-jar.mjs';
+import { node22 } from '../helpers/node22.mjs';
+import { RedisServer } from '../helpers/redis-server.mjs';
 
 const skip = node22.reason ?? false;
 const COOKIE = 'astro-session'; // Astro's default session cookie name
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 // This platform's binary, and the package it comes in when installed (lib/platform.js).
-const PLATFORM = createRequire(import.meta.url)('../lib/platform.js').currentPlatform().id;
+const PLATFORM = createRequire(import.meta.url)('../../lib/platform.js').currentPlatform().id;
 const ADDON = `napi-session.${PLATFORM}.node`;
 
 after(restorePackage);

@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { createSessions, parse, SessionError } from '../index.mjs';
-import { napiSessionDriver } from '../lib/astro.js';
+import { createSessions, parse, SessionError } from '../../index.mjs';
+import { napiSessionDriver } from '../../lib/astro.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 // The wall-clock budgets below are for real hardware; under emulation everything is about ten
 // times slower, and scripts/test-platforms.mjs (Node for arm64 under qemu) scales them by this.
 const TIME_SCALE = Number(process.env.NAPI_SESSION_TEST_TIME_SCALE ?? 1);

@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import unstorageRedis from 'unstorage/drivers/redis';
-import napiSessionAstroDriver from '../astro.mjs';
-import { createSessions } from '../index.mjs';
-import { assertInteropValues, astroSession, interopValues } from './helpers/astro-session.mjs';
-import { RedisServer, stopAll } from './helpers/redis-server.mjs';
+import napiSessionAstroDriver from '../../astro.mjs';
+import { createSessions } from '../../index.mjs';
+import { assertInteropValues, astroSession, interopValues } from '../helpers/astro-session.mjs';
+import { RedisServer, stopAll } from '../helpers/redis-server.mjs';
 
 const server = await RedisServer.start();
 const base = 'astro-sessions';

@@ -10,14 +10,14 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createSessions } from '../index.mjs';
-import { napiSessionDriver } from '../lib/astro.js';
-import { RedisServer, stopAll } from './helpers/redis-server.mjs';
+import { createSessions } from '../../index.mjs';
+import { napiSessionDriver } from '../../lib/astro.js';
+import { RedisServer, stopAll } from '../helpers/redis-server.mjs';
 
 const require = createRequire(import.meta.url);
 // The package express-session signs its cookies with (a dependency of express here).
 const signature = require('cookie-signature');
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 
 after(stopAll);
 const dirs = [];

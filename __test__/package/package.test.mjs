@@ -10,9 +10,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const require = createRequire(import.meta.url);
-const { currentPlatform } = require('../lib/platform.js');
+const { currentPlatform } = require('../../lib/platform.js');
 const platform = currentPlatform().id;
 const scratch = mkdtempSync(path.join(tmpdir(), 'napi-session-pack-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -7,8 +7,8 @@ import { serve } from '@hono/node-server';
 import connect from 'connect';
 import express from 'express';
 import { Hono } from 'hono';
-import { createSessions } from '../index.mjs';
-import { CookieJar } from './helpers/cookie-jar.mjs';
+import { createSessions } from '../../index.mjs';
+import { CookieJar } from '../helpers/cookie-jar.mjs';
 
 /** A Map-backed driver whose writes take `delay` ms, recording when each write finished. */
 function slowDriver(delay = 150) {

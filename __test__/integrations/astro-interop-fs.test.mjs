@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import fsLite from 'unstorage/drivers/fs-lite';
-import { createSessions } from '../index.mjs';
-import { assertInteropValues, astroSession, interopValues } from './helpers/astro-session.mjs';
+import { createSessions } from '../../index.mjs';
+import { assertInteropValues, astroSession, interopValues } from '../helpers/astro-session.mjs';
 
 const base = mkdtempSync(path.join(tmpdir(), 'napi-session-astro-'));
 after(() => rmSync(base, { recursive: true, force: true }));

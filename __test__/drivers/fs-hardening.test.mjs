@@ -24,7 +24,7 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { createSessions } from '../index.mjs';
+import { createSessions } from '../../index.mjs';
 
 const COOKIE = 'astro-session';
 const unix = process.platform !== 'win32';
@@ -177,7 +177,7 @@ describe('fs driver: what is not a session file', { skip: !unix && 'FIFOs, symli
     // In a child, whose peak memory is its own: it reads all five huge files at once, then the
     // symlink, and reports its peak resident memory before and after.
     const child = `
-      import { createSessions } from ${JSON.stringify(new URL('../index.mjs', import.meta.url).href)};
+      import { createSessions } from ${JSON.stringify(new URL('../../index.mjs', import.meta.url).href)};
       const [base, zero, ...huge] = process.argv.slice(1);
       const sessions = createSessions({ driver: { name: 'fs', base } });
       const warm = sessions.fromRequest('');
@@ -266,7 +266,7 @@ describe('fs driver: locks', () => {
     const sessions = createSessions({ driver: { name: 'fs', base } });
     const cookies = [];
     for (let i = 0; i < 20; i++) cookies.push((await newSession(sessions, { start: i })).cookie);
-    const contender = fileURLToPath(new URL('./helpers/fs-contender.mjs', import.meta.url));
+    const contender = fileURLToPath(new URL('../helpers/fs-contender.mjs', import.meta.url));
     const children = ['p0', 'p1', 'p2', 'p3'].map((name) => {
       const spec = { base, cookies, name, commits: 500, concurrency: 8 };
       const child = spawn(process.execPath, [contender, JSON.stringify(spec)], { stdio: ['pipe', 'pipe', 'inherit'] });

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { COLUMN_HEADERS, RATIO_HEADERS } from '../benchmark/lib/report.mjs';
-import { MODES } from '../benchmark/lib/modes.mjs';
-import { selectStacks } from '../benchmark/lib/stacks.mjs';
-import { summarize } from '../benchmark/lib/stats.mjs';
+import { COLUMN_HEADERS, RATIO_HEADERS } from '../../benchmark/lib/report.mjs';
+import { MODES } from '../../benchmark/lib/modes.mjs';
+import { selectStacks } from '../../benchmark/lib/stacks.mjs';
+import { summarize } from '../../benchmark/lib/stats.mjs';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
+const root = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(path.join(tmpdir(), 'napi-session-bench-test-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 

@@ -7,7 +7,7 @@
 // it runs, so it is not shared with a test running alongside).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { napiSessionDriver } from '../lib/astro.js';
+import { napiSessionDriver } from '../../lib/astro.js';
 
 describe('napi-session/astro with a wrong configuration', () => {
   it('reports the option when the driver is created, and fails each operation with it', async (t) => {

@@ -14,10 +14,10 @@ import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import express from 'express';
 import expressSession from 'express-session';
-import session from '../lib/express.js';
-import { createSessions, parse, SessionError } from '../index.mjs';
-import { CookieJar } from './helpers/cookie-jar.mjs';
-import { RedisServer } from './helpers/redis-server.mjs';
+import session from '../../lib/express.js';
+import { createSessions, parse, SessionError } from '../../index.mjs';
+import { CookieJar } from '../helpers/cookie-jar.mjs';
+import { RedisServer } from '../helpers/redis-server.mjs';
 
 const require = createRequire(import.meta.url);
 const signature = require('cookie-signature');

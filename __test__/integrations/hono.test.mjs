@@ -7,8 +7,8 @@ import { serve } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { session } from 'napi-session/hono';
-import { createSessions } from '../index.mjs';
-import { CookieJar } from './helpers/cookie-jar.mjs';
+import { createSessions } from '../../index.mjs';
+import { CookieJar } from '../helpers/cookie-jar.mjs';
 
 function listen(app) {
   return new Promise((resolve) => {
