@@ -3,10 +3,8 @@
 // stringify / parse: the devalue codec on its own, in Rust (src/codec.rs).
 
 const native = require('./native');
-const { encode, decode, configure } = require('./handoff');
+const { encode, decode } = require('./handoff');
 const { SessionError, callNative } = require('./errors');
-
-configure((version) => native.readsV8Version(version));
 
 /** devalue text of `value`, byte-identical to devalue's `stringify` with Astro's URL reducer. */
 function stringify(value) {

@@ -17,7 +17,7 @@
 // request to finish wins.
 
 const { randomUUID } = require('node:crypto');
-const { createSessions } = require('./sessions');
+const { createSessions } = require('./create-sessions');
 const { stringify } = require('./codec');
 const { SessionError } = require('./errors');
 const { holdHeadersUntilSaved } = require('./middleware');

@@ -14,7 +14,7 @@
 // hooks and the request decorator apply to the whole app, not only to the plugin's own
 // encapsulation context), a display name and metadata (the Fastify versions it supports).
 
-const { createSessions, Sessions } = require('./sessions');
+const { createSessions, Sessions } = require('./create-sessions');
 
 /** Options Fastify itself may pass along with a plugin's own (register's). */
 const FASTIFY_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];

@@ -20,6 +20,7 @@
 const v8 = require('node:v8');
 const { types } = require('node:util');
 const devalue = require('devalue');
+const native = require('./native');
 const { SessionError } = require('./errors');
 
 /** Host-object types in the bytes Rust writes (core/src/codec/v8/mod.rs). */
@@ -423,19 +424,20 @@ function applyTrailer(entries) {
 }
 
 /**
- * Chooses the hand-off format once per process: V8's format when the Rust side reads the
- * version this Node writes, devalue text otherwise.
+ * The hand-off format, chosen once per process, here where the hand-off lives: V8's format when
+ * the Rust side reads the version this Node writes, devalue text otherwise.
  */
-function configure(readsV8Version) {
+function chooseFormat() {
   const probe = new v8.Serializer();
   probe.writeHeader();
   const header = probe.releaseBuffer();
-  useV8Format = header[0] === 0xff && readsV8Version(header[1]);
+  useV8Format = header[0] === 0xff && native.readsV8Version(header[1]);
 }
+chooseFormat();
 
 /** For tests: force the devalue-text path (`false`) or restore the V8 path (`true`). */
 function setV8Format(enabled) {
   useV8Format = enabled;
 }
 
-module.exports = { encode, decode, validate, configure, setV8Format, URL_REDUCER };
+module.exports = { encode, decode, validate, setV8Format, URL_REDUCER };

@@ -12,7 +12,7 @@
 // bindings). It is committed after the handlers, and its Set-Cookie values are added to the
 // Response; a storage error goes to the app's onError.
 
-const { createSessions, Sessions } = require('./sessions');
+const { createSessions, Sessions } = require('./create-sessions');
 
 /** The Sessions to use: the one given as `sessions`, or new ones from createSessions() options. */
 function sessionsOf(options = {}) {

@@ -1,6 +1,6 @@
 // Differential tests of the codec against the real devalue, on random value graphs.
 //
-// For each graph `v` (see helpers/arbitrary-values.mjs):
+// For each graph `v` (see helpers/values/):
 //   stringify(v)                    === devalue.stringify(v, Astro's URL reducer), byte for byte
 //   parse(devalue.stringify(v))     is the graph devalue.parse gives (sharing and cycles included)
 //   parse(stringify(v))             is v, as a devalue round trip keeps it
@@ -29,7 +29,7 @@ import {
   URL_REDUCER,
   URL_REVIVER,
   visible,
-} from '../helpers/arbitrary-values.mjs';
+} from '../helpers/values/index.mjs';
 
 const SEED = seedFromEnv();
 const ONLY = caseFromEnv();

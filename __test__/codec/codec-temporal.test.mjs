@@ -21,7 +21,7 @@ import vm from 'node:vm';
 import * as devalue from 'devalue';
 import * as devalue6 from 'devalue6';
 import { createSessions, parse, stringify, SessionError } from '../../index.mjs';
-import { arbitraryValue, attempt, caseRandom, describeError, graphDiff, seedFromEnv, URL_REDUCER, URL_REVIVER, visible } from '../helpers/arbitrary-values.mjs';
+import { arbitraryValue, attempt, caseRandom, describeError, graphDiff, seedFromEnv, URL_REDUCER, URL_REVIVER, visible } from '../helpers/values/index.mjs';
 import { node26 } from '../helpers/node26.mjs';
 
 const require = createRequire(import.meta.url);

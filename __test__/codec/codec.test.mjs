@@ -19,7 +19,7 @@ import {
   URL_REDUCER,
   URL_REVIVER,
   visible,
-} from '../helpers/arbitrary-values.mjs';
+} from '../helpers/values/index.mjs';
 
 const SEED = seedFromEnv();
 const FIXTURES = new URL('../../core/fixtures/devalue.json', import.meta.url);

@@ -61,16 +61,16 @@ async fn execute(plan: &mut CommitPlan, deadline: Deadline) -> Result<Outcome> {
         Some(WritePlan::Merge { id, loaded, create_if_missing }) => {
             let had_record = matches!(loaded, Loaded::Parsed(..) | Loaded::Record(_));
             match merge_into(plan, &id, loaded, &changes, deadline).await? {
-                Merged::Written(outcome) => outcome,
-                Merged::Ended(ended) => Outcome::Dropped(ended),
+                MergeOutcome::Written(outcome) => outcome,
+                MergeOutcome::Ended(ended) => Outcome::Dropped(ended),
                 // Gone since this request read it: deleted (by Astro, say) or expired meanwhile.
-                Merged::Absent if had_record => Outcome::Dropped(Ended::Destroyed),
-                Merged::Absent if !has_values => Outcome::Unchanged,
+                MergeOutcome::Absent if had_record => Outcome::Dropped(Ended::Destroyed),
+                MergeOutcome::Absent if !has_values => Outcome::Unchanged,
                 // No record because the id was never ours (a stale or forged cookie, or an expired
                 // session): the values go to a new id. Only an id the application chose with
                 // load(id) is created as it is.
-                Merged::Absent if create_if_missing => create(plan, &id, Source::Chosen, &changes, deadline).await?,
-                Merged::Absent => create(plan, &SessionId::generate(), Source::Fresh, &changes, deadline).await?,
+                MergeOutcome::Absent if create_if_missing => create(plan, &id, Source::Chosen, &changes, deadline).await?,
+                MergeOutcome::Absent => create(plan, &SessionId::generate(), Source::Fresh, &changes, deadline).await?,
             }
         }
         Some(WritePlan::Create { id, from: Some(from), chosen }) => {
@@ -93,7 +93,7 @@ async fn execute(plan: &mut CommitPlan, deadline: Deadline) -> Result<Outcome> {
     Ok(outcome)
 }
 
-enum Merged {
+enum MergeOutcome {
     Written(Outcome),
     Absent,
     Ended(Ended),
@@ -108,12 +108,12 @@ async fn merge_into(
     loaded: Loaded,
     changes: &[(&str, &Change)],
     deadline: Deadline,
-) -> Result<Merged> {
+) -> Result<MergeOutcome> {
     let store = plan.config.store.as_ref();
     let _turn = take_turn(&plan.config, id, deadline).await?;
     let (mut current, mut parsed) = match loaded {
         // A tombstone is never revived (it only expires, and then the id is unknown).
-        Loaded::Ended(ended) => return Ok(Merged::Ended(ended)),
+        Loaded::Ended(ended) => return Ok(MergeOutcome::Ended(ended)),
         Loaded::Parsed(record, parsed) => (Some(record), Some(parsed)),
         Loaded::Record(record) => (Some(record), None),
         Loaded::Nothing => (read(store, id, deadline).await?, None),
@@ -121,9 +121,9 @@ async fn merge_into(
     let mut attempt = 0u32;
     loop {
         let record = match current.as_deref() {
-            None => return Ok(Merged::Absent),
+            None => return Ok(MergeOutcome::Absent),
             Some(record) => match Ended::of(record) {
-                Some(ended) => return Ok(Merged::Ended(ended)),
+                Some(ended) => return Ok(MergeOutcome::Ended(ended)),
                 None => record,
             },
         };
@@ -136,7 +136,7 @@ async fn merge_into(
         let (merged, lifetime) = merge(&plan.config, base, changes)?;
         let save = store.save(id, &merged, lifetime, Expected::Current(record));
         match deadline.run("saving the session", save).await? {
-            Saved::Done => return Ok(Merged::Written(Outcome::Written { id: id.clone(), record: merged })),
+            Saved::Done => return Ok(MergeOutcome::Written(Outcome::Written { id: id.clone(), record: merged })),
             Saved::Conflict(now) => current = now,
         }
         back_off(attempt, deadline).await?;
