@@ -1,19 +1,13 @@
 // The conformance suite on the embedded drivers, plus what is particular to each.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { createSessions } from '../../index.mjs';
 import { conformance } from './conformance.mjs';
+import { tempDirs } from '../helpers/temp-dirs.mjs';
 
-const dirs = [];
-function tempDir() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'napi-session-fs-'));
-  dirs.push(dir);
-  return dir;
-}
-after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const tempDir = tempDirs('fs');
 
 conformance('memory', { createSessions: (options) => createSessions({ driver: 'memory', ...options }) });
 

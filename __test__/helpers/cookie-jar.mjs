@@ -41,3 +41,21 @@ export class CookieJar {
     return this.apply(response.headers.getSetCookie());
   }
 }
+
+/**
+ * A browser, as far as session tests need one: a cookie jar over fetch, to `origin`. Its `fetch`
+ * sends the jar's cookies (with the request's own headers) and takes the response's, never
+ * following a redirect.
+ */
+export function browser(origin) {
+  const jar = new CookieJar();
+  return {
+    jar,
+    async fetch(pathname, { headers = {}, ...init } = {}) {
+      const cookie = jar.header();
+      const response = await fetch(origin + pathname, { redirect: 'manual', ...init, headers: { ...(cookie ? { cookie } : {}), ...headers } });
+      jar.applyResponse(response);
+      return response;
+    },
+  };
+}

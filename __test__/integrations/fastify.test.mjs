@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Fastify from 'fastify';
 import napiSession from 'napi-session/fastify';
 import { createSessions } from '../../index.mjs';
-import { CookieJar } from '../helpers/cookie-jar.mjs';
+import { browser, CookieJar } from '../helpers/cookie-jar.mjs';
 
 /** A Map-backed driver object whose writes take `delay` ms and fail while `down` is set (so a commit fails in onSend). */
 function mapDriver({ delay = 0 } = {}) {
@@ -39,17 +39,6 @@ async function start(app) {
   return `http://127.0.0.1:${app.server.address().port}`;
 }
 
-function browser(origin) {
-  const jar = new CookieJar();
-  return {
-    jar,
-    async fetch(pathname, init = {}) {
-      const response = await fetch(origin + pathname, { redirect: 'manual', ...init, headers: { cookie: jar.header(), ...init.headers } });
-      jar.applyResponse(response);
-      return response;
-    },
-  };
-}
 
 describe('napi-session/fastify', () => {
   it('gives request.session to every route, commits it in onSend and adds its cookie to the reply\'s', async () => {

@@ -8,7 +8,7 @@ import connect from 'connect';
 import express from 'express';
 import { Hono } from 'hono';
 import { createSessions } from '../../index.mjs';
-import { CookieJar } from '../helpers/cookie-jar.mjs';
+import { browser as openBrowser } from '../helpers/cookie-jar.mjs';
 
 /** A Map-backed driver whose writes take `delay` ms, recording when each write finished. */
 function slowDriver(delay = 150) {
@@ -33,17 +33,6 @@ async function listen(server) {
   return { origin: `http://127.0.0.1:${server.address().port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-function client(origin) {
-  const jar = new CookieJar();
-  return {
-    jar,
-    async fetch(pathname, init = {}) {
-      const response = await fetch(origin + pathname, { redirect: 'manual', ...init, headers: { cookie: jar.header() } });
-      jar.applyResponse(response);
-      return response;
-    },
-  };
-}
 
 describe('Express 5 middleware', () => {
   it('sets req.session and saves it before the redirect leaves', async () => {
@@ -58,7 +47,7 @@ describe('Express 5 middleware', () => {
     app.get('/me', async (req, res) => res.json({ user: (await req.session.get('user')) ?? null }));
     const server = await listen(http.createServer(app));
     try {
-      const browser = client(server.origin);
+      const browser = openBrowser(server.origin);
       const login = await browser.fetch('/login', { method: 'POST' });
       assert.equal(login.status, 303);
       assert.equal(driver.data.size, 1, 'the session was stored before the redirect was received');
@@ -92,7 +81,7 @@ describe('Express 5 middleware', () => {
     app.use((error, req, res, _next) => res.status(503).json({ code: error.code, message: error.message }));
     const server = await listen(http.createServer(app));
     try {
-      const browser = client(server.origin);
+      const browser = openBrowser(server.origin);
       const streamed = await browser.fetch('/stream');
       assert.equal(await streamed.text(), 'abc');
       const cookies = streamed.headers.getSetCookie();
@@ -101,7 +90,7 @@ describe('Express 5 middleware', () => {
       assert.match(cookies[1], /^astro-session=/);
 
       fail = true;
-      const failed = await client(server.origin).fetch('/stream');
+      const failed = await openBrowser(server.origin).fetch('/stream');
       assert.equal(failed.status, 503);
       const body = await failed.json();
       assert.equal(body.code, 'ERR_SESSION_STORAGE');
@@ -148,7 +137,7 @@ describe('Connect middleware', () => {
     });
     const server = await listen(http.createServer(app));
     try {
-      const browser = client(server.origin);
+      const browser = openBrowser(server.origin);
       assert.equal(await (await browser.fetch('/')).text(), '1');
       assert.equal(await (await browser.fetch('/')).text(), '2');
       assert.equal(await (await browser.fetch('/')).text(), '3');
@@ -177,7 +166,7 @@ describe('Hono on @hono/node-server, with handle()', () => {
     await new Promise((resolve) => server.once('listening', resolve));
     const origin = `http://127.0.0.1:${server.address().port}`;
     try {
-      const browser = client(origin);
+      const browser = openBrowser(origin);
       const added = await browser.fetch('/cart/tea', { method: 'POST' });
       assert.equal(added.status, 303);
       assert.match(added.headers.get('set-cookie'), /^astro-session=/);

@@ -8,7 +8,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono } from 'hono';
 import { session } from 'napi-session/hono';
 import { createSessions } from '../../index.mjs';
-import { CookieJar } from '../helpers/cookie-jar.mjs';
+import { browser } from '../helpers/cookie-jar.mjs';
 
 function listen(app) {
   return new Promise((resolve) => {
@@ -17,17 +17,6 @@ function listen(app) {
   });
 }
 
-function browser(origin) {
-  const jar = new CookieJar();
-  return {
-    jar,
-    async fetch(pathname, init = {}) {
-      const response = await fetch(origin + pathname, { redirect: 'manual', ...init, headers: { cookie: jar.header() } });
-      jar.applyResponse(response);
-      return response;
-    },
-  };
-}
 
 describe('napi-session/hono', () => {
   it('puts the session in c.get("session"), keeps c.env, and adds the cookie after the handlers', async () => {

@@ -4,25 +4,19 @@
 // child process with a capped heap, so a regression kills the child, not the test run.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, describe, it, mock } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createSessions, parse, SessionError } from '../../index.mjs';
 import { napiSessionDriver } from '../../lib/astro.js';
+import { tempDirs } from '../helpers/temp-dirs.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // The wall-clock budgets below are for real hardware; under emulation everything is about ten
 // times slower, and scripts/test-platforms.mjs (Node for arm64 under qemu) scales them by this.
 const TIME_SCALE = Number(process.env.NAPI_SESSION_TEST_TIME_SCALE ?? 1);
-const dirs = [];
-function tempDir() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'napi-session-hostile-'));
-  dirs.push(dir);
-  return dir;
-}
-after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const tempDir = tempDirs('hostile');
 
 /**
  * Runs `body` (an async module body that returns a JSON-able result) in a child Node with a

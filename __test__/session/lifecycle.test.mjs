@@ -3,16 +3,14 @@
 // that loses no increment — on the memory, fs and redis drivers, with short clocks.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { createSessions } from '../../index.mjs';
 import { napiSessionDriver } from '../../lib/astro.js';
 import { RedisServer, stopAll } from '../helpers/redis-server.mjs';
+import { tempDirs } from '../helpers/temp-dirs.mjs';
 
 const require = createRequire(import.meta.url);
 // The package express-session signs its cookies with (a dependency of express here).
@@ -20,13 +18,7 @@ const signature = require('cookie-signature');
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
 after(stopAll);
-const dirs = [];
-function tempDir() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'napi-session-lifecycle-'));
-  dirs.push(dir);
-  return dir;
-}
-after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const tempDir = tempDirs('lifecycle');
 
 const redis = await RedisServer.start();
 let bases = 0;

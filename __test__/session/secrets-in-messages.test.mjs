@@ -3,22 +3,16 @@
 // must not hand it out. This test provokes every kind of failure the package reports, on every
 // driver, and scans each message (and cause) for the secrets involved.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, it } from 'node:test';
 import { createSessions } from '../../index.mjs';
 import { napiSessionDriver } from '../../lib/astro.js';
 import { RedisServer, stopAll } from '../helpers/redis-server.mjs';
+import { tempDirs } from '../helpers/temp-dirs.mjs';
 
 after(stopAll);
-const dirs = [];
-after(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
-function tempDir() {
-  const dir = mkdtempSync(path.join(tmpdir(), 'napi-session-secrets-'));
-  dirs.push(dir);
-  return dir;
-}
+const tempDir = tempDirs('secrets');
 
 const SECRET = 'keyboard cat keyboard cat keyboard cat';
 const PASSWORD = 'hunter2-very-secret';
