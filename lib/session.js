@@ -1,14 +1,18 @@
 'use strict';
 
-// The `session` object, with Astro's API. Each method crosses into Rust once (src/session.rs);
+// The `session` object, with Astro's API. Each method crosses into Rust once (src/native_session.rs);
 // values cross as bytes (lib/handoff.js). Reads that need the stored values load them first —
 // once per request, off the JS thread — and a request that never reads storage never waits.
 
 const { encode, decode } = require('./handoff');
 const { SessionError, callNative, awaitNative } = require('./errors');
 
+/**
+ * What napi cannot carry is checked here: a key that is not a string, or holds a lone surrogate
+ * (which would arrive in Rust changed). The rest of the rules for keys are the core's.
+ */
 function checkKey(key) {
-  if (typeof key !== 'string' || key === '') {
+  if (typeof key !== 'string') {
     throw new SessionError('ERR_SESSION_KEY', `The session key must be a non-empty string (got ${describe(key)}).`);
   }
   if (!key.isWellFormed()) {

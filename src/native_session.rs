@@ -83,7 +83,7 @@ impl NativeSession {
     /// Whether `key` has a value; nothing is converted.
     #[napi]
     pub fn has(&self, key: String) -> Result<Answer<bool>> {
-        guard(|| Ok(answer(self.lock().has(&key), |found| found)))
+        guard(|| Ok(answer(self.lock().has(&key).into_js()?, |found| found)))
     }
 
     #[napi]

@@ -319,6 +319,7 @@ impl Session {
 
     /// The value of `key` in V8's format; `None` when there is none.
     pub fn get(&self, key: &str) -> Result<Lookup<Option<Vec<u8>>>> {
+        check_key(key)?;
         if let Some(change) = self.changes.get(key) {
             return match change {
                 Change::Set { handoff, .. } => Ok(Lookup::Ready(Some(self.handoff_as_v8(handoff)?))),
@@ -343,15 +344,16 @@ impl Session {
     }
 
     /// Whether `key` has a value, without converting it (nor taking a flash value).
-    pub fn has(&self, key: &str) -> Lookup<bool> {
+    pub fn has(&self, key: &str) -> Result<Lookup<bool>> {
+        check_key(key)?;
         if let Some(change) = self.changes.get(key) {
-            return Lookup::Ready(matches!(change, Change::Set { .. }));
+            return Ok(Lookup::Ready(matches!(change, Change::Set { .. })));
         }
         if let Some(taken) = self.consumed.get(key) {
-            return Lookup::Ready(taken.is_some());
+            return Ok(Lookup::Ready(taken.is_some()));
         }
         let now = now_ms();
-        self.stored_record().map(|record| record.is_some_and(|record| record.entry(key, now).is_some()))
+        Ok(self.stored_record().map(|record| record.is_some_and(|record| record.entry(key, now).is_some())))
     }
 
     /// The keys of the session in order: stored keys where they were, new keys after them.

@@ -476,7 +476,7 @@ async fn hostile_repeated_references_are_refused_without_expanding() {
     assert_eq!(error.code, ErrorCode::Parse);
     assert!(error.message.contains("\"big\"") && error.message.contains("maxExpansion"), "{}", error.message);
     // The rest of the session is fine, and checking a key converts nothing.
-    assert_eq!(session.lock().unwrap().has("big"), Lookup::Ready(true));
+    assert_eq!(session.lock().unwrap().has("big").unwrap(), Lookup::Ready(true));
     assert_eq!(get(&session, "small").await, "[1]");
     assert!(session.lock().unwrap().entries().is_err(), "entries() shares one budget");
     // It was not discarded.
@@ -525,8 +525,8 @@ async fn many_keys_are_read_one_at_a_time() {
     assert_eq!(keys.len(), 5_000);
     assert_eq!(keys[4_321], "key4321");
     assert_eq!(get(&session, "key4321").await, r#"[{"n":1},4321]"#);
-    assert_eq!(session.lock().unwrap().has("key4999"), Lookup::Ready(true));
-    assert_eq!(session.lock().unwrap().has("key5000"), Lookup::Ready(false));
+    assert_eq!(session.lock().unwrap().has("key4999").unwrap(), Lookup::Ready(true));
+    assert_eq!(session.lock().unwrap().has("key5000").unwrap(), Lookup::Ready(false));
 }
 
 #[tokio::test]
@@ -595,7 +595,7 @@ async fn a_flash_value_is_read_by_exactly_one_request() {
     let readers: Vec<Arc<Mutex<Session>>> = (0..8).map(|_| Arc::new(f.open(&cookie))).collect();
     for reader in &readers {
         load(reader).await.unwrap();
-        assert_eq!(reader.lock().unwrap().has("notice"), Lookup::Ready(true));
+        assert_eq!(reader.lock().unwrap().has("notice").unwrap(), Lookup::Ready(true));
     }
     let tasks: Vec<_> = readers
         .iter()
@@ -609,7 +609,7 @@ async fn a_flash_value_is_read_by_exactly_one_request() {
     assert_eq!(got.iter().filter(|answer| *answer == r#"["saved"]"#).count(), 1, "{got:?}");
     assert_eq!(got.iter().filter(|answer| *answer == "missing").count(), 7);
     // The reader that took it reads it again within its request; the other values stay.
-    let winner = readers.iter().find(|r| matches!(r.lock().unwrap().has("notice"), Lookup::Ready(true))).unwrap();
+    let winner = readers.iter().find(|r| matches!(r.lock().unwrap().has("notice").unwrap(), Lookup::Ready(true))).unwrap();
     assert_eq!(get_taking_flash(winner, "notice").await, r#"["saved"]"#);
     let later = f.open(&cookie);
     assert_eq!(get_taking_flash(&later, "notice").await, "missing");
