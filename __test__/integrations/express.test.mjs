@@ -16,7 +16,7 @@ import express from 'express';
 import expressSession from 'express-session';
 import session from '../../lib/express.js';
 import { createSessions, parse, SessionError } from '../../index.mjs';
-import { CookieJar } from '../helpers/cookie-jar.mjs';
+import { CookieJar, browser as openBrowser } from '../helpers/cookie-jar.mjs';
 import { RedisServer } from '../helpers/redis-server.mjs';
 
 const require = createRequire(import.meta.url);
@@ -66,24 +66,17 @@ async function serve(middleware, routes, { trustProxy } = {}) {
   return origin;
 }
 
-/** A browser: a cookie jar over fetch. */
+/** A browser (a cookie jar over fetch) that also reads a JSON answer, which must be a 200. */
 function browser(origin) {
-  const jar = new CookieJar();
-  return {
-    jar,
-    async fetch(pathname, { headers = {}, ...init } = {}) {
-      const cookie = jar.header();
-      const response = await fetch(origin + pathname, { redirect: 'manual', ...init, headers: { ...(cookie ? { cookie } : {}), ...headers } });
-      jar.applyResponse(response);
-      return response;
-    },
+  const client = openBrowser(origin);
+  return Object.assign(client, {
     async json(pathname, init) {
-      const response = await this.fetch(pathname, init);
+      const response = await client.fetch(pathname, init);
       const body = await response.json();
       assert.equal(response.status, 200, JSON.stringify(body));
       return body;
     },
-  };
+  });
 }
 
 /** The session id inside a signed connect.sid cookie value, checked against `secret` with cookie-signature. */
