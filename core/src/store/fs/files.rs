@@ -208,3 +208,138 @@ pub fn create_temp(dir: &Path, random: u64) -> io::Result<(File, PathBuf)> {
 pub fn is_temp_name(name: &str) -> bool {
     name.starts_with('.') && name.ends_with(".tmp")
 }
+
+/// The spare file of the session file `live` (`<base>/<id>` → `<base>/.<id>.spare`): on Linux the
+/// next record of the session is written there, then swapped in ([`swap_in`]), so that a write
+/// neither makes an inode nor frees one — the kernel work of a temporary file renamed over the old
+/// one is several times that of the write itself (measured on ext4: ~150 µs to create and ~140 µs
+/// to free, against ~12 µs to overwrite). The spare then holds the previous record, and is
+/// overwritten by the next write.
+pub fn spare_path(live: &Path) -> PathBuf {
+    let name = live.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    live.with_file_name(format!(".{name}.spare"))
+}
+
+/// The session id a spare file's name is for, if it is one (`.<id>.spare`).
+pub fn spare_of(name: &str) -> Option<&str> {
+    name.strip_prefix('.')?.strip_suffix(".spare")
+}
+
+/// The spare file at `path`, open for writing: made (0600) if there is none, never through a
+/// symlink, and only if it is a regular file.
+pub fn open_spare(path: &Path) -> io::Result<File> {
+    let open = |create: bool| {
+        let mut options = OpenOptions::new();
+        options.write(true);
+        if create {
+            options.create_new(true);
+        }
+        private_options(&mut options).open(path)
+    };
+    // Without O_CREAT first: opening an existing file then takes no lock on the directory.
+    let file = match open(false) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            let file = open(true)?;
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                file.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
+            }
+            file
+        }
+        Err(error) => return Err(error),
+    };
+    if !file.metadata()?.is_file() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "the spare file is not a regular file"));
+    }
+    Ok(file)
+}
+
+/// Writes `record` into the open spare `file`, whole: from its start, then cut to its length, with
+/// `modified` as its time.
+pub fn fill_spare(file: &File, record: &[u8], modified: std::time::SystemTime) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileExt;
+        file.write_all_at(record, 0)?;
+    }
+    #[cfg(not(unix))]
+    {
+        use std::io::{Seek, Write};
+        let mut file = file;
+        file.seek(io::SeekFrom::Start(0))?;
+        file.write_all(record)?;
+    }
+    file.set_len(record.len() as u64)?;
+    file.set_modified(modified)
+}
+
+/// Puts the spare at `spare` in place of the session file `live`, atomically for readers: the two
+/// are exchanged (Linux `renameat2(RENAME_EXCHANGE)`), so the spare keeps the old record for the
+/// next write to overwrite. Where there is no `live` yet, or the exchange is not supported (another
+/// OS, a file system without it), the spare is renamed over `live` instead.
+pub fn swap_in(spare: &Path, live: &Path) -> io::Result<()> {
+    // Only a regular file is swapped out: anything else in the session's place (a directory, a
+    // FIFO, a symlink) is for the rename to replace, or refuse, as it would without a spare.
+    let live_is_a_file = fs::symlink_metadata(live).is_ok_and(|metadata| metadata.is_file());
+    #[cfg(target_os = "linux")]
+    if live_is_a_file {
+        use std::ffi::CString;
+        use std::os::unix::ffi::OsStrExt;
+        let c = |path: &Path| CString::new(path.as_os_str().as_bytes()).map_err(|_| io::ErrorKind::InvalidInput);
+        let (from, to) = (c(spare)?, c(live)?);
+        // The raw system call, not glibc's renameat2 wrapper: that wrapper needs glibc 2.28, and
+        // the binary must load on glibc 2.17.
+        // SAFETY: both paths are NUL-terminated strings that outlive the call.
+        let result = unsafe {
+            libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::RENAME_EXCHANGE)
+        };
+        if result == 0 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        match error.raw_os_error() {
+            // Gone meanwhile; or no exchange here (old kernel, a file system without it).
+            Some(libc::ENOENT | libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => {}
+            _ => return Err(error),
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = live_is_a_file;
+    fs::rename(spare, live)
+}
+
+/// What tells two states of a file apart: which file it is, and its size, modification and change
+/// times (a write changes the change time even when it sets the modification time).
+#[cfg(unix)]
+fn state_of(metadata: &fs::Metadata) -> (u64, u64, u64, i64, i64, i64, i64) {
+    use std::os::unix::fs::MetadataExt;
+    (metadata.dev(), metadata.ino(), metadata.len(), metadata.mtime(), metadata.mtime_nsec(), metadata.ctime(), metadata.ctime_nsec())
+}
+
+/// Reads the session file at `path` (at most `max + 1` bytes) consistently: spare files are
+/// written in place, so a reader that opened a session file just before it was swapped out could
+/// meet the next write to it. A read counts only if the file did not change while it was read and
+/// is still the one `path` names; otherwise it is read again.
+pub fn read_consistent(path: &Path, max: usize) -> io::Result<Option<(Vec<u8>, fs::Metadata)>> {
+    for _ in 0..16 {
+        let Some((file, before)) = open_regular(path)? else { return Ok(None) };
+        let reader = file.try_clone()?;
+        let record = read_at_most(reader, &before, max)?;
+        #[cfg(unix)]
+        {
+            let after = file.metadata()?;
+            let named = match fs::symlink_metadata(path) {
+                Ok(named) => named,
+                Err(error) if error.kind() == io::ErrorKind::NotFound => continue,
+                Err(error) => return Err(error),
+            };
+            if state_of(&before) != state_of(&after) || state_of(&named) != state_of(&after) {
+                continue;
+            }
+        }
+        return Ok(Some((record, before)));
+    }
+    Err(io::Error::other("the session file kept changing while it was read"))
+}

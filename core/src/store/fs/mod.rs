@@ -183,11 +183,9 @@ impl SessionStore for FsStore {
             if budget.given_up() {
                 return Err(shared.gave_up());
             }
-            match fs::remove_file(shared.path_of(&id)) {
-                Ok(()) => Ok(()),
-                Err(error) if error.kind() == ErrorKind::NotFound => Ok(()),
-                Err(error) => Err(shared.io_error("delete", SESSION_FILE, error)),
-            }
+            let live = shared.path_of(&id);
+            remove_if_there(&files::spare_path(&live)).map_err(|error| shared.io_error("delete", TEMP_FILE, error))?;
+            remove_if_there(&live).map_err(|error| shared.io_error("delete", SESSION_FILE, error))
         })
         .await
     }
@@ -226,12 +224,8 @@ impl Shared {
     /// The record and when it expires ([`Shared::expiry`]), unless there is none, it has expired,
     /// or it is not a regular file.
     fn read_live_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, f64)>> {
-        let read = || -> std::io::Result<Option<(Vec<u8>, fs::Metadata)>> {
-            let Some((file, metadata)) = files::open_regular(&self.path_of(id))? else { return Ok(None) };
-            let record = files::read_at_most(file, &metadata, self.options.max_record_size)?;
-            Ok(Some((record, metadata)))
-        };
-        let Some((record, metadata)) = read().map_err(|e| self.io_error("read", SESSION_FILE, e))? else {
+        let read = files::read_consistent(&self.path_of(id), self.options.max_record_size);
+        let Some((record, metadata)) = read.map_err(|e| self.io_error("read", SESSION_FILE, e))? else {
             return Ok(None);
         };
         let modified = metadata.modified().map_err(|e| self.io_error("read", SESSION_FILE, e))?;
@@ -290,7 +284,35 @@ impl Shared {
 
     /// Writes `record` as the session file of `id`, atomically, to live `lifetime` — unless the
     /// session gave up meanwhile: a write it no longer waits for could land long after it answered.
+    /// The record goes to the session's spare file, swapped in ([`files::swap_in`]); where that
+    /// cannot be done, to a temporary file renamed over the session file.
     fn write_atomically(&self, id: &SessionId, record: &[u8], lifetime: Duration, budget: &Budget) -> Result<()> {
+        if cfg!(target_os = "linux") {
+            let live = self.path_of(id);
+            let spare = files::spare_path(&live);
+            let open = || files::open_spare(&spare);
+            let opened = open().or_else(|error| {
+                if error.kind() != ErrorKind::NotFound {
+                    return Err(error);
+                }
+                files::make_private_dirs(&self.options.base)?;
+                open()
+            });
+            // A spare that cannot be used (something else is in its place) leaves the temporary file.
+            if let Ok(file) = opened {
+                files::fill_spare(&file, record, self.file_time_for(lifetime))
+                    .map_err(|e| self.io_error("write", TEMP_FILE, e))?;
+                drop(file);
+                if budget.given_up() {
+                    return Err(self.gave_up());
+                }
+                return files::swap_in(&spare, &live).map_err(|e| self.io_error("write", SESSION_FILE, e));
+            }
+        }
+        self.write_through_temp(id, record, lifetime, budget)
+    }
+
+    fn write_through_temp(&self, id: &SessionId, record: &[u8], lifetime: Duration, budget: &Budget) -> Result<()> {
         let base = &self.options.base;
         let create = || files::create_temp(base, random_u64());
         let created = create().or_else(|error| {
@@ -338,6 +360,8 @@ impl Shared {
             let Some(name) = name.to_str() else { continue };
             let done = if let Some(id) = SessionId::parse(name) {
                 self.remove_if_expired(&id)
+            } else if let Some(id) = files::spare_of(name).and_then(SessionId::parse) {
+                self.remove_if_orphaned(&id)
             } else if files::is_temp_name(name) {
                 self.remove_if_stale(&entry.path())
             } else {
@@ -363,7 +387,20 @@ impl Shared {
         if !files::unchanged(&metadata, &path)? {
             return Ok(false);
         }
+        remove_if_there(&files::spare_path(&path))?;
         fs::remove_file(&path)?;
+        Ok(true)
+    }
+
+    /// Deletes the spare file of `id` if the session has no file any more (it was deleted by
+    /// another program, say) and nobody holds its lock.
+    fn remove_if_orphaned(&self, id: &SessionId) -> std::io::Result<bool> {
+        let live = self.path_of(id);
+        let Some(_lock) = self.locks.acquire(id, Wait::No)? else { return Ok(false) };
+        if fs::symlink_metadata(&live).is_ok() {
+            return Ok(false);
+        }
+        fs::remove_file(files::spare_path(&live))?;
         Ok(true)
     }
 
@@ -388,6 +425,13 @@ impl Shared {
 
     fn io_error(&self, action: &str, what: &str, error: std::io::Error) -> Error {
         Error::storage(format!("fs driver could not {action} {}: {error}", self.label(what)))
+    }
+}
+
+fn remove_if_there(path: &Path) -> std::io::Result<()> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != ErrorKind::NotFound => Err(error),
+        _ => Ok(()),
     }
 }
 
