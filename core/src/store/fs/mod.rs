@@ -306,7 +306,13 @@ impl Shared {
                 if budget.given_up() {
                     return Err(self.gave_up());
                 }
-                return files::swap_in(&spare, &live).map_err(|e| self.io_error("write", SESSION_FILE, e));
+                files::swap_in(&spare, &live).map_err(|e| self.io_error("write", SESSION_FILE, e))?;
+                // The spare now holds the record before this one. A tombstone ends the session:
+                // what it replaced must not stay on disk until the sweep.
+                if super::is_tombstone(record) {
+                    remove_if_there(&spare).map_err(|e| self.io_error("delete", TEMP_FILE, e))?;
+                }
+                return Ok(());
             }
         }
         self.write_through_temp(id, record, lifetime, budget)

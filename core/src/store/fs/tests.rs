@@ -3,7 +3,7 @@ use std::time::Instant;
 
 use super::locks::Kind;
 use super::*;
-use crate::store::TOMBSTONE;
+use crate::store::{RETIRED, TOMBSTONE};
 use crate::ErrorCode;
 
 const HOUR: Duration = Duration::from_secs(3600);
@@ -83,6 +83,28 @@ async fn one_file_per_session_written_atomically() {
     store.delete(&id).await.unwrap();
     assert!(!dir.path().join("sessions").join(id.as_str()).exists());
     assert!(!dir.path().join("sessions").join(&spare).exists(), "the spare goes with it");
+}
+
+#[tokio::test]
+async fn a_tombstone_leaves_no_copy_of_what_it_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store(&dir);
+    let sessions = dir.path().join("sessions");
+    for tombstone in [TOMBSTONE, RETIRED] {
+        let id = SessionId::generate();
+        store.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap();
+        store.save(&id, b"[\"secret\"]", HOUR, Expected::Current(b"[1]")).await.unwrap();
+        let saved = store.save(&id, tombstone, HOUR, Expected::Current(b"[\"secret\"]")).await.unwrap();
+        assert_eq!(saved, Saved::Done);
+        assert_eq!(fs::read(sessions.join(id.as_str())).unwrap(), tombstone);
+        for entry in fs::read_dir(&sessions).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                let text = fs::read(&path).unwrap();
+                assert!(!text.windows(6).any(|w| w == b"secret"), "{} still holds the destroyed data", path.display());
+            }
+        }
+    }
 }
 
 #[tokio::test]
