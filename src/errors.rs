@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use napi::bindgen_prelude::{JsError, ToNapiValue, TypeName, Unknown, ValueType};
+use napi::bindgen_prelude::{JsError, ToNapiValue};
 use napi::sys;
 use session_core::{Error, ErrorCode};
 
@@ -35,11 +35,13 @@ pub fn guard<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| Err(to_js(internal(panic))))
 }
 
-/// Runs the future of an async entry point; a panic becomes `ERR_SESSION_INTERNAL`. The outcome is
-/// settled by [`Settled`], so that a rejection carries the stable code too.
-pub async fn guard_async<T>(work: impl Future<Output = session_core::Result<T>>) -> napi::Result<Settled<T>> {
-    let outcome = CatchUnwind(Box::pin(work)).await.unwrap_or_else(|panic| Err(internal(panic)));
-    Ok(Settled(outcome))
+/// Runs `work` to its outcome; a panic becomes `ERR_SESSION_INTERNAL`.
+pub async fn settle<T>(work: impl Future<Output = session_core::Result<T>>) -> Settled<T> {
+    Settled(
+        CatchUnwind(Box::pin(work))
+            .await
+            .unwrap_or_else(|panic| Err(internal(panic))),
+    )
 }
 
 fn internal(panic: Box<dyn std::any::Any + Send>) -> Error {
@@ -48,34 +50,35 @@ fn internal(panic: Box<dyn std::any::Any + Send>) -> Error {
         .map(|text| text.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_default();
-    Error::internal(format!("napi-session hit an internal error (a bug, please report it): {detail}"))
+    Error::internal(format!(
+        "napi-session hit an internal error (a bug, please report it): {detail}"
+    ))
 }
 
-/// The outcome of an async entry point, turned into a JS value when its promise settles (on the
-/// JS thread): the value, or — by failing the conversion with a reference to a JS error made
-/// with the code — a rejection with that error. (napi-rs rejects an `async fn`'s own errors with
-/// a fixed status, which would lose the code.)
+/// The outcome of an async entry point, turned into what settles its promise on the JS thread
+/// (src/completions.rs): the value, or a JS error that carries the code.
 pub struct Settled<T>(session_core::Result<T>);
 
-impl<T: ToNapiValue> ToNapiValue for Settled<T> {
-    unsafe fn to_napi_value(env: sys::napi_env, settled: Self) -> napi::Result<sys::napi_value> {
-        match settled.0 {
-            Ok(value) => unsafe { T::to_napi_value(env, value) },
-            Err(error) => {
-                let js_error = unsafe { JsError::from(to_js(error)).into_value(env) };
-                Err(napi::Error::from(unsafe { Unknown::from_raw_unchecked(env, js_error) }))
-            }
-        }
-    }
-}
-
-impl<T: TypeName> TypeName for Settled<T> {
-    fn type_name() -> &'static str {
-        T::type_name()
-    }
-
-    fn value_type() -> ValueType {
-        T::value_type()
+impl<T: ToNapiValue> Settled<T> {
+    /// The JS value to resolve with, or the JS error to reject with.
+    ///
+    /// # Safety
+    /// On the JS thread of `env`.
+    pub unsafe fn into_js(
+        self,
+        env: sys::napi_env,
+    ) -> std::result::Result<sys::napi_value, sys::napi_value> {
+        let error = match self.0 {
+            Ok(value) => match unsafe { T::to_napi_value(env, value) } {
+                Ok(value) => return Ok(value),
+                Err(error) => Error::internal(format!(
+                    "napi-session could not convert a result: {}",
+                    error.reason
+                )),
+            },
+            Err(error) => error,
+        };
+        Err(unsafe { JsError::from(to_js(error)).into_value(env) })
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod astro_store;
 mod codec;
+mod completions;
 mod errors;
 mod js_driver;
 mod native_session;

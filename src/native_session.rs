@@ -6,7 +6,9 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Either3, Either4, Null, Undefined};
+use napi::bindgen_prelude::{
+    Buffer, BufferSlice, Either, Either3, Either4, Null, PromiseRaw, Undefined,
+};
 use napi::Env;
 use napi_derive::napi;
 use session_core::id::SessionId;
@@ -14,7 +16,8 @@ use session_core::session::update::{self, Updated};
 use session_core::session::{self, commit, load, Lookup, Session};
 use session_core::Error;
 
-use crate::errors::{guard, guard_async, IntoJs, Result, Settled};
+use crate::completions;
+use crate::errors::{guard, IntoJs, Result};
 
 #[napi]
 pub struct NativeSession {
@@ -47,7 +50,9 @@ pub struct UpdateOutcome {
 
 impl NativeSession {
     pub fn new(session: Session) -> Self {
-        Self { inner: Arc::new(Mutex::new(session)) }
+        Self {
+            inner: Arc::new(Mutex::new(session)),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Session> {
@@ -69,9 +74,10 @@ impl NativeSession {
             Ok(match self.lock().get(&key).into_js()? {
                 // A copy into a plain Buffer: cheaper, for a value this size, than handing over the
                 // Vec as an external buffer (a finalizer for the GC to run later).
-                Lookup::Ready(Some(value)) => {
-                    Either4::A(BufferSlice::copy_from(env, value).map_err(|e| crate::errors::to_js(Error::internal(e.reason)))?)
-                }
+                Lookup::Ready(Some(value)) => Either4::A(
+                    BufferSlice::copy_from(env, value)
+                        .map_err(|e| crate::errors::to_js(Error::internal(e.reason)))?,
+                ),
                 // (`None` would reach JS as null, which means "load first".)
                 Lookup::Ready(None) => Either4::B(()),
                 Lookup::NeedsLoad => Either4::C(Null),
@@ -97,7 +103,10 @@ impl NativeSession {
         guard(|| {
             let lookup = self.lock().entries().into_js()?;
             Ok(answer(lookup, |entries| {
-                entries.into_iter().flat_map(|(key, value)| [Either::A(key), Either::B(Buffer::from(value))]).collect()
+                entries
+                    .into_iter()
+                    .flat_map(|(key, value)| [Either::A(key), Either::B(Buffer::from(value))])
+                    .collect()
             }))
         })
     }
@@ -154,7 +163,9 @@ impl NativeSession {
     pub fn switch_to(&self, id: String) -> Result<()> {
         guard(|| {
             let id = SessionId::parse(&id)
-                .ok_or_else(|| Error::key("load() takes a session id (a version-4 UUID); this is not one"))
+                .ok_or_else(|| {
+                    Error::key("load() takes a session id (a version-4 UUID); this is not one")
+                })
                 .into_js()?;
             self.lock().switch_to(id);
             Ok(())
@@ -175,38 +186,50 @@ impl NativeSession {
 
     /// Reads the stored values (off the JS thread) if they are needed and not read yet.
     #[napi(ts_return_type = "Promise<void>")]
-    pub async fn load(&self) -> napi::Result<Settled<()>> {
+    pub fn load<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
         let inner = self.inner.clone();
-        guard_async(async move { load::load(&inner).await }).await
+        completions::spawn(env, async move { load::load(&inner).await })
     }
 
     /// Takes the flash values of `keys` for this request (off the JS thread).
     #[napi(ts_return_type = "Promise<void>")]
-    pub async fn consume(&self, keys: Vec<String>) -> napi::Result<Settled<()>> {
+    pub fn consume<'env>(
+        &self,
+        env: &'env Env,
+        keys: Vec<String>,
+    ) -> napi::Result<PromiseRaw<'env, ()>> {
         let inner = self.inner.clone();
-        guard_async(async move { update::consume(&inner, keys).await }).await
+        completions::spawn(env, async move { update::consume(&inner, keys).await })
     }
 
     /// Writes `value` under `key` now if the key still holds `base` (V8 bytes as `get` gave them;
     /// null: no value), else answers the value it holds.
     #[napi(ts_return_type = "Promise<UpdateOutcome>")]
-    pub async fn update(
+    pub fn update<'env>(
         &self,
+        env: &'env Env,
         key: String,
-        base: Option<Buffer>,
-        value: Buffer,
+        base: Option<&[u8]>,
+        value: &[u8],
         ttl: Option<f64>,
-    ) -> napi::Result<Settled<UpdateOutcome>> {
+    ) -> napi::Result<PromiseRaw<'env, UpdateOutcome>> {
         let inner = self.inner.clone();
-        let (base, value) = (base.map(|bytes| bytes.to_vec()), value.to_vec());
-        guard_async(async move {
+        let (base, value) = (base.map(<[u8]>::to_vec), value.to_vec());
+        completions::spawn(env, async move {
             let ttl = ttl.map(session::ttl_from_seconds).transpose()?;
-            Ok(match update::update(&inner, &key, base, value, ttl).await? {
-                Updated::Done => UpdateOutcome { done: true, current: None },
-                Updated::Changed(current) => UpdateOutcome { done: false, current: current.map(Buffer::from) },
-            })
+            Ok(
+                match update::update(&inner, &key, base, value, ttl).await? {
+                    Updated::Done => UpdateOutcome {
+                        done: true,
+                        current: None,
+                    },
+                    Updated::Changed(current) => UpdateOutcome {
+                        done: false,
+                        current: current.map(Buffer::from),
+                    },
+                },
+            )
         })
-        .await
     }
 
     /// Gives back the turn an `update()` kept while its function ran again.
@@ -217,8 +240,8 @@ impl NativeSession {
 
     /// Persists the changes (off the JS thread); resolves to the `Set-Cookie` values to send.
     #[napi(ts_return_type = "Promise<string[]>")]
-    pub async fn commit(&self) -> napi::Result<Settled<Vec<String>>> {
+    pub fn commit<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
         let inner = self.inner.clone();
-        guard_async(async move { commit::commit(&inner).await }).await
+        completions::spawn(env, async move { commit::commit(&inner).await })
     }
 }
