@@ -18,7 +18,7 @@
 //   lib/machine.mjs   the machine and its noise lib/report.mjs   the tables (text, Markdown)
 //   lib/node-binary.mjs  --node                 lib/svg.mjs      the chart
 
-import { readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -139,12 +139,17 @@ async function main() {
   } else {
     process.stdout.write(`${text}\n`);
   }
+  // The report files' folders are made as needed (benchmark/results/ is not in a fresh clone).
+  const writeReport = (file, content) => {
+    mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+    writeFileSync(file, content);
+  };
   if (options.svg) {
-    writeFileSync(options.svg, chart(run));
+    writeReport(options.svg, chart(run));
     log(`chart: ${options.svg}`);
   }
   if (options.markdown) {
-    writeFileSync(options.markdown, `${report(run, { markdown: true })}\n`);
+    writeReport(options.markdown, `${report(run, { markdown: true })}\n`);
     log(`Markdown: ${options.markdown}`);
   }
   log(`(${env.seconds} s)`);
