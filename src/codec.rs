@@ -50,20 +50,12 @@ pub fn reads_v8_version(version: u32) -> bool {
 fn parse_wtf8(text: &[u8], limits: Option<ParseLimits>) -> Result<Buffer> {
     let mut bounds = Limits::default();
     if let Some(limits) = limits {
-        bounds.max_depth = limits
-            .max_depth
-            .map_or(bounds.max_depth, |depth| depth as usize);
-        bounds.max_expansion = limits
-            .max_expansion
-            .map_or(bounds.max_expansion, |factor| factor as usize);
+        bounds.max_depth = limits.max_depth.map_or(bounds.max_depth, |depth| depth as usize);
+        bounds.max_expansion = limits.max_expansion.map_or(bounds.max_expansion, |factor| factor as usize);
     }
     let bounds = bounds.validate().into_js()?;
     let (graph, root) = devalue::parse(text).into_js()?;
-    Ok(
-        v8::write_within(&graph, root, &mut bounds.read_budget(text.len()))
-            .into_js()?
-            .into(),
-    )
+    Ok(v8::write_within(&graph, root, &mut bounds.read_budget(text.len())).into_js()?.into())
 }
 
 /// A JS string: from UTF-8 when the text is well-formed (the fast path), from UTF-16 otherwise.
@@ -71,10 +63,7 @@ pub fn js_text(text: JsString) -> Either<String, Utf16String> {
     match String::from_utf8(text.into_wtf8()) {
         Ok(utf8) => Either::A(utf8),
         Err(error) => Either::B(Utf16String::from(
-            JsString::from_wtf8(error.as_bytes())
-                .unwrap_or_default()
-                .utf16_units()
-                .collect::<Vec<u16>>(),
+            JsString::from_wtf8(error.as_bytes()).unwrap_or_default().utf16_units().collect::<Vec<u16>>(),
         )),
     }
 }

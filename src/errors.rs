@@ -37,11 +37,7 @@ pub fn guard<T>(work: impl FnOnce() -> Result<T>) -> Result<T> {
 
 /// Runs `work` to its outcome; a panic becomes `ERR_SESSION_INTERNAL`.
 pub async fn settle<T>(work: impl Future<Output = session_core::Result<T>>) -> Settled<T> {
-    Settled(
-        CatchUnwind(Box::pin(work))
-            .await
-            .unwrap_or_else(|panic| Err(internal(panic))),
-    )
+    Settled(CatchUnwind(Box::pin(work)).await.unwrap_or_else(|panic| Err(internal(panic))))
 }
 
 fn internal(panic: Box<dyn std::any::Any + Send>) -> Error {
@@ -50,9 +46,7 @@ fn internal(panic: Box<dyn std::any::Any + Send>) -> Error {
         .map(|text| text.to_string())
         .or_else(|| panic.downcast_ref::<String>().cloned())
         .unwrap_or_default();
-    Error::internal(format!(
-        "napi-session hit an internal error (a bug, please report it): {detail}"
-    ))
+    Error::internal(format!("napi-session hit an internal error (a bug, please report it): {detail}"))
 }
 
 /// The outcome of an async entry point, turned into what settles its promise on the JS thread
@@ -64,17 +58,11 @@ impl<T: ToNapiValue> Settled<T> {
     ///
     /// # Safety
     /// On the JS thread of `env`.
-    pub unsafe fn into_js(
-        self,
-        env: sys::napi_env,
-    ) -> std::result::Result<sys::napi_value, sys::napi_value> {
+    pub unsafe fn into_js(self, env: sys::napi_env) -> std::result::Result<sys::napi_value, sys::napi_value> {
         let error = match self.0 {
             Ok(value) => match unsafe { T::to_napi_value(env, value) } {
                 Ok(value) => return Ok(value),
-                Err(error) => Error::internal(format!(
-                    "napi-session could not convert a result: {}",
-                    error.reason
-                )),
+                Err(error) => Error::internal(format!("napi-session could not convert a result: {}", error.reason)),
             },
             Err(error) => error,
         };

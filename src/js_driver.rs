@@ -43,13 +43,7 @@ impl JsRecordIo {
 
     /// Calls one driver method about session `id` and waits for its promise, within the timeout.
     /// What the driver throws is passed on, with the id blanked out should its message name it.
-    async fn call<Args, Return>(
-        &self,
-        method: &str,
-        id: &SessionId,
-        function: &JsFn<Args, Return>,
-        args: Args,
-    ) -> Result<Return>
+    async fn call<Args, Return>(&self, method: &str, id: &SessionId, function: &JsFn<Args, Return>, args: Args) -> Result<Return>
     where
         Args: napi::bindgen_prelude::JsValuesTupleIntoVec + 'static,
         Return: napi::bindgen_prelude::FromNapiValue + 'static,
@@ -75,33 +69,18 @@ impl JsRecordIo {
 #[async_trait]
 impl RecordIo for JsRecordIo {
     async fn get(&self, id: &SessionId) -> Result<Option<Vec<u8>>> {
-        let record = self
-            .call("getItem", id, &self.driver.get_item, id.as_str().to_owned())
-            .await?;
+        let record = self.call("getItem", id, &self.driver.get_item, id.as_str().to_owned()).await?;
         Ok(record.map(String::into_bytes))
     }
 
     async fn set(&self, id: &SessionId, record: &[u8], lifetime: Duration) -> Result<()> {
-        let record = String::from_utf8(record.to_vec()).map_err(|_| {
-            Error::storage("a session record is not UTF-8 text; JS drivers store text")
-        })?;
+        let record = String::from_utf8(record.to_vec())
+            .map_err(|_| Error::storage("a session record is not UTF-8 text; JS drivers store text"))?;
         let ttl = lifetime.as_secs_f64().ceil();
-        self.call(
-            "setItem",
-            id,
-            &self.driver.set_item,
-            FnArgs::from((id.as_str().to_owned(), record, ttl)),
-        )
-        .await
+        self.call("setItem", id, &self.driver.set_item, FnArgs::from((id.as_str().to_owned(), record, ttl))).await
     }
 
     async fn remove(&self, id: &SessionId) -> Result<()> {
-        self.call(
-            "removeItem",
-            id,
-            &self.driver.remove_item,
-            id.as_str().to_owned(),
-        )
-        .await
+        self.call("removeItem", id, &self.driver.remove_item, id.as_str().to_owned()).await
     }
 }

@@ -6,9 +6,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{
-    Buffer, BufferSlice, Either, Either3, Either4, Null, PromiseRaw, Undefined,
-};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Either3, Either4, Null, PromiseRaw, Undefined};
 use napi::Env;
 use napi_derive::napi;
 use session_core::id::SessionId;
@@ -50,9 +48,7 @@ pub struct UpdateOutcome {
 
 impl NativeSession {
     pub fn new(session: Session) -> Self {
-        Self {
-            inner: Arc::new(Mutex::new(session)),
-        }
+        Self { inner: Arc::new(Mutex::new(session)) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Session> {
@@ -74,10 +70,9 @@ impl NativeSession {
             Ok(match self.lock().get(&key).into_js()? {
                 // A copy into a plain Buffer: cheaper, for a value this size, than handing over the
                 // Vec as an external buffer (a finalizer for the GC to run later).
-                Lookup::Ready(Some(value)) => Either4::A(
-                    BufferSlice::copy_from(env, value)
-                        .map_err(|e| crate::errors::to_js(Error::internal(e.reason)))?,
-                ),
+                Lookup::Ready(Some(value)) => {
+                    Either4::A(BufferSlice::copy_from(env, value).map_err(|e| crate::errors::to_js(Error::internal(e.reason)))?)
+                }
                 // (`None` would reach JS as null, which means "load first".)
                 Lookup::Ready(None) => Either4::B(()),
                 Lookup::NeedsLoad => Either4::C(Null),
@@ -103,10 +98,7 @@ impl NativeSession {
         guard(|| {
             let lookup = self.lock().entries().into_js()?;
             Ok(answer(lookup, |entries| {
-                entries
-                    .into_iter()
-                    .flat_map(|(key, value)| [Either::A(key), Either::B(Buffer::from(value))])
-                    .collect()
+                entries.into_iter().flat_map(|(key, value)| [Either::A(key), Either::B(Buffer::from(value))]).collect()
             }))
         })
     }
@@ -163,9 +155,7 @@ impl NativeSession {
     pub fn switch_to(&self, id: String) -> Result<()> {
         guard(|| {
             let id = SessionId::parse(&id)
-                .ok_or_else(|| {
-                    Error::key("load() takes a session id (a version-4 UUID); this is not one")
-                })
+                .ok_or_else(|| Error::key("load() takes a session id (a version-4 UUID); this is not one"))
                 .into_js()?;
             self.lock().switch_to(id);
             Ok(())
@@ -193,11 +183,7 @@ impl NativeSession {
 
     /// Takes the flash values of `keys` for this request (off the JS thread).
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn consume<'env>(
-        &self,
-        env: &'env Env,
-        keys: Vec<String>,
-    ) -> napi::Result<PromiseRaw<'env, ()>> {
+    pub fn consume<'env>(&self, env: &'env Env, keys: Vec<String>) -> napi::Result<PromiseRaw<'env, ()>> {
         let inner = self.inner.clone();
         completions::spawn(env, async move { update::consume(&inner, keys).await })
     }
@@ -217,18 +203,10 @@ impl NativeSession {
         let (base, value) = (base.map(<[u8]>::to_vec), value.to_vec());
         completions::spawn(env, async move {
             let ttl = ttl.map(session::ttl_from_seconds).transpose()?;
-            Ok(
-                match update::update(&inner, &key, base, value, ttl).await? {
-                    Updated::Done => UpdateOutcome {
-                        done: true,
-                        current: None,
-                    },
-                    Updated::Changed(current) => UpdateOutcome {
-                        done: false,
-                        current: current.map(Buffer::from),
-                    },
-                },
-            )
+            Ok(match update::update(&inner, &key, base, value, ttl).await? {
+                Updated::Done => UpdateOutcome { done: true, current: None },
+                Updated::Changed(current) => UpdateOutcome { done: false, current: current.map(Buffer::from) },
+            })
         })
     }
 

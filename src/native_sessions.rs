@@ -33,14 +33,9 @@ impl NativeSessions {
     pub fn new(options: String, driver: Option<JsDriver>, production: bool) -> Result<Self> {
         guard(|| {
             let options = SessionsOptions::from_json(&options).into_js()?;
-            let custom = driver.map(|driver| {
-                Box::new(JsRecordIo::new(driver, options.driver_call_timeout()))
-                    as Box<dyn RecordIo>
-            });
+            let custom = driver.map(|driver| Box::new(JsRecordIo::new(driver, options.driver_call_timeout())) as Box<dyn RecordIo>);
             let config = options.build(custom, production).into_js()?;
-            Ok(Self {
-                config: Arc::new(config),
-            })
+            Ok(Self { config: Arc::new(config) })
         })
     }
 
@@ -54,10 +49,7 @@ impl NativeSessions {
     #[napi]
     pub fn stats(&self) -> StoreStats {
         let stats = self.config.store.stats();
-        StoreStats {
-            entries: stats.entries.map(|n| n as f64),
-            evictions: stats.evictions.map(|n| n as f64),
-        }
+        StoreStats { entries: stats.entries.map(|n| n as f64), evictions: stats.evictions.map(|n| n as f64) }
     }
 
     /// The limits in force, for the JS layer's own checks (the depth of a value, at `set()`).

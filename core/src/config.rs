@@ -21,9 +21,7 @@ use crate::signing::Secrets;
 use crate::store::fs::{FsOptions, FsStore};
 use crate::store::kv::{KvStore, RecordIo};
 use crate::store::memory::{MemoryStore, DEFAULT_MAX_ENTRIES};
-use crate::store::redis::{
-    RedisOptions, RedisStore, Servers, Tls, DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT,
-};
+use crate::store::redis::{RedisOptions, RedisStore, Servers, Tls, DEFAULT_COMMAND_TIMEOUT, DEFAULT_CONNECT_TIMEOUT};
 use crate::store::SessionStore;
 use crate::{Error, Result};
 
@@ -160,19 +158,11 @@ impl DriverOptions {
         let mut value = match value {
             serde_json::Value::Null => return Ok(DriverOptions::default()),
             serde_json::Value::Object(map) => map,
-            _ => {
-                return Err(Error::config(format!(
-                    "{what} option {at} must be an object {{ name, ...options }}"
-                )))
-            }
+            _ => return Err(Error::config(format!("{what} option {at} must be an object {{ name, ...options }}"))),
         };
         let name = match value.remove("name") {
             Some(serde_json::Value::String(name)) => name,
-            _ => {
-                return Err(Error::config(format!(
-                    "{what} option {at}.name must be \"memory\", \"fs\" or \"redis\""
-                )))
-            }
+            _ => return Err(Error::config(format!("{what} option {at}.name must be \"memory\", \"fs\" or \"redis\""))),
         };
         let options = serde_json::Value::Object(value);
         let at = format!("{at}.");
@@ -195,35 +185,22 @@ impl SessionsOptions {
     /// The options from their JSON text.
     pub fn from_json(text: &str) -> Result<Self> {
         let mut options: Self = from_value(parse_json(text)?, "", "createSessions()")?;
-        options.driver_options = DriverOptions::from_value(
-            std::mem::take(&mut options.driver),
-            "driver",
-            "createSessions()",
-        )?;
+        options.driver_options = DriverOptions::from_value(std::mem::take(&mut options.driver), "driver", "createSessions()")?;
         Ok(options)
     }
 
     /// How long a call of a driver object may take.
     pub fn driver_call_timeout(&self) -> Duration {
         match &self.driver_options {
-            DriverOptions::Custom(custom) => custom
-                .command_timeout
-                .map_or(DEFAULT_DRIVER_CALL_TIMEOUT, |s| s.0),
+            DriverOptions::Custom(custom) => custom.command_timeout.map_or(DEFAULT_DRIVER_CALL_TIMEOUT, |s| s.0),
             _ => DEFAULT_DRIVER_CALL_TIMEOUT,
         }
     }
 
     /// The sessions' configuration, with its store: `custom` is the driver object's I/O when the
     /// driver is one; `production` makes cookies `Secure` by default (Astro: NODE_ENV=production).
-    pub fn build(
-        self,
-        custom: Option<Box<dyn RecordIo>>,
-        production: bool,
-    ) -> Result<SessionConfig> {
-        let idle = self
-            .idle_timeout
-            .or(self.ttl)
-            .map_or(DEFAULT_LIFETIME, |s| s.0);
+    pub fn build(self, custom: Option<Box<dyn RecordIo>>, production: bool) -> Result<SessionConfig> {
+        let idle = self.idle_timeout.or(self.ttl).map_or(DEFAULT_LIFETIME, |s| s.0);
         let defaults = Limits::default();
         let limits = Limits {
             max_size: self.max_size.map_or(defaults.max_size, |n| n.0),
@@ -232,20 +209,12 @@ impl SessionsOptions {
         };
         let timeout = self.timeout.map(|s| s.0);
         let call_timeout = self.driver_call_timeout();
-        let store = self.driver_options.build(
-            idle,
-            timeout.unwrap_or(DEFAULT_TIMEOUT),
-            limits.max_size,
-            custom,
-            call_timeout,
-        )?;
+        let store = self.driver_options.build(idle, timeout.unwrap_or(DEFAULT_TIMEOUT), limits.max_size, custom, call_timeout)?;
         let mut cookie = self.cookie.build(production)?;
         cookie.secrets = self.secrets.map(Secrets::new).transpose()?;
         cookie.validate()?;
         let mut config = SessionConfig::new(store, cookie);
-        config.timeout = timeout
-            .or_else(|| config.store.default_timeout())
-            .unwrap_or(DEFAULT_TIMEOUT);
+        config.timeout = timeout.or_else(|| config.store.default_timeout()).unwrap_or(DEFAULT_TIMEOUT);
         config.default_ttl = self.ttl.map(|s| s.0);
         config.lifetime = idle;
         config.absolute_timeout = self.absolute_timeout.map(|s| s.0);
@@ -277,11 +246,7 @@ pub struct AstroStore {
 impl AstroDriverOptions {
     pub fn from_json(text: &str) -> Result<Self> {
         let mut options: Self = from_value(parse_json(text)?, "", "napi-session/astro")?;
-        options.driver_options = DriverOptions::from_value(
-            std::mem::take(&mut options.driver),
-            "driver",
-            "napi-session/astro",
-        )?;
+        options.driver_options = DriverOptions::from_value(std::mem::take(&mut options.driver), "driver", "napi-session/astro")?;
         Ok(options)
     }
 
@@ -289,25 +254,12 @@ impl AstroDriverOptions {
         let lifetime = self.ttl.map_or(DEFAULT_LIFETIME, |s| s.0);
         let max_record_size = Limits::default().max_size;
         let call_timeout = match &self.driver_options {
-            DriverOptions::Custom(custom) => custom
-                .command_timeout
-                .map_or(DEFAULT_DRIVER_CALL_TIMEOUT, |s| s.0),
+            DriverOptions::Custom(custom) => custom.command_timeout.map_or(DEFAULT_DRIVER_CALL_TIMEOUT, |s| s.0),
             _ => DEFAULT_DRIVER_CALL_TIMEOUT,
         };
-        let store = self.driver_options.build(
-            lifetime,
-            DEFAULT_TIMEOUT,
-            max_record_size,
-            custom,
-            call_timeout,
-        )?;
+        let store = self.driver_options.build(lifetime, DEFAULT_TIMEOUT, max_record_size, custom, call_timeout)?;
         let timeout = store.default_timeout().unwrap_or(DEFAULT_TIMEOUT);
-        Ok(AstroStore {
-            store,
-            lifetime,
-            timeout,
-            max_record_size,
-        })
+        Ok(AstroStore { store, lifetime, timeout, max_record_size })
     }
 }
 
@@ -322,35 +274,24 @@ impl DriverOptions {
         call_timeout: Duration,
     ) -> Result<Arc<dyn SessionStore>> {
         Ok(match self {
-            DriverOptions::Memory(options) => Arc::new(MemoryStore::new(
-                options.max_entries.map_or(DEFAULT_MAX_ENTRIES, |n| n.0),
-            )),
+            DriverOptions::Memory(options) => {
+                Arc::new(MemoryStore::new(options.max_entries.map_or(DEFAULT_MAX_ENTRIES, |n| n.0)))
+            }
             DriverOptions::Fs(options) => {
-                let base = options
-                    .base
-                    .map_or_else(|| DEFAULT_FS_BASE.to_owned(), |base| base.0);
-                let base = std::path::absolute(PathBuf::from(&base)).map_err(|error| {
-                    Error::config(format!(
-                        "driver.base {base:?} is not a usable path: {error}"
-                    ))
-                })?;
+                let base = options.base.map_or_else(|| DEFAULT_FS_BASE.to_owned(), |base| base.0);
+                let base = std::path::absolute(PathBuf::from(&base))
+                    .map_err(|error| Error::config(format!("driver.base {base:?} is not a usable path: {error}")))?;
                 Arc::new(FsStore::new(FsOptions {
                     base,
                     lifetime,
-                    sweep_interval: options
-                        .sweep_interval
-                        .map_or(DEFAULT_SWEEP_INTERVAL, |s| s.0),
+                    sweep_interval: options.sweep_interval.map_or(DEFAULT_SWEEP_INTERVAL, |s| s.0),
                     lock_timeout: operation_timeout,
                     max_record_size,
                 }))
             }
-            DriverOptions::Redis(options) => {
-                Arc::new(RedisStore::new(options.into_redis_options()?)?)
-            }
+            DriverOptions::Redis(options) => Arc::new(RedisStore::new(options.into_redis_options()?)?),
             DriverOptions::Custom(_) => {
-                let io = custom.ok_or_else(|| {
-                    Error::config("a custom driver needs getItem, setItem and removeItem")
-                })?;
+                let io = custom.ok_or_else(|| Error::config("a custom driver needs getItem, setItem and removeItem"))?;
                 Arc::new(KvStore::new(io, call_timeout))
             }
         })
@@ -375,18 +316,10 @@ impl RedisDriverOptions {
         };
         let mut options = RedisOptions::new(servers);
         options.base = self.base;
-        options.connect_timeout = self
-            .connect_timeout
-            .map_or(DEFAULT_CONNECT_TIMEOUT, |s| s.0);
-        options.command_timeout = self
-            .command_timeout
-            .map_or(DEFAULT_COMMAND_TIMEOUT, |s| s.0);
+        options.connect_timeout = self.connect_timeout.map_or(DEFAULT_CONNECT_TIMEOUT, |s| s.0);
+        options.command_timeout = self.command_timeout.map_or(DEFAULT_COMMAND_TIMEOUT, |s| s.0);
         if let Some(tls) = self.tls {
-            options.tls = Tls {
-                ca: tls.ca,
-                cert: tls.cert,
-                key: tls.key,
-            };
+            options.tls = Tls { ca: tls.ca, cert: tls.cert, key: tls.key };
         }
         Ok(options)
     }
@@ -394,20 +327,14 @@ impl RedisDriverOptions {
 
 impl CookieOptions {
     fn build(self, production: bool) -> Result<CookieConfig> {
-        let mut config = CookieConfig::new(
-            self.name
-                .unwrap_or_else(|| crate::cookie::DEFAULT_COOKIE_NAME.to_owned()),
-            production,
-        );
+        let mut config = CookieConfig::new(self.name.unwrap_or_else(|| crate::cookie::DEFAULT_COOKIE_NAME.to_owned()), production);
         config.domain = self.domain;
         if let Some(path) = self.path {
             config.path = path;
         }
         if let Some(max_age) = self.max_age {
             if !(max_age.is_finite() && max_age >= 0.0 && max_age <= MAX_TTL.as_secs_f64()) {
-                return Err(Error::config(
-                    "cookie.maxAge must be a number of seconds, 0 or more",
-                ));
+                return Err(Error::config("cookie.maxAge must be a number of seconds, 0 or more"));
             }
             config.max_age = Some(max_age.floor() as i64);
         }
@@ -424,16 +351,11 @@ impl CookieOptions {
 }
 
 fn parse_json(text: &str) -> Result<serde_json::Value> {
-    serde_json::from_str(text)
-        .map_err(|error| Error::config(format!("the options are not JSON: {error}")))
+    serde_json::from_str(text).map_err(|error| Error::config(format!("the options are not JSON: {error}")))
 }
 
 /// `T` from `value`, a mistake named by its path (below `at`, e.g. `driver.`) in `what`'s options.
-fn from_value<T: for<'de> Deserialize<'de>>(
-    value: serde_json::Value,
-    at: &str,
-    what: &str,
-) -> Result<T> {
+fn from_value<T: for<'de> Deserialize<'de>>(value: serde_json::Value, at: &str, what: &str) -> Result<T> {
     serde_path_to_error::deserialize(value).map_err(|error| {
         let path = error.path().to_string();
         let message = error.into_inner().to_string();
@@ -498,9 +420,7 @@ impl<'de> Deserialize<'de> for Count {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> std::result::Result<Self, D::Error> {
         let number = deserializer.deserialize_f64(NumberVisitor("a whole number"))?;
         if !(number >= 1.0 && number.fract() == 0.0 && number <= 2f64.powi(53)) {
-            return Err(de::Error::custom(format_args!(
-                "{number} is not a whole number, 1 or more"
-            )));
+            return Err(de::Error::custom(format_args!("{number} is not a whole number, 1 or more")));
         }
         Ok(Count(number as usize))
     }
@@ -524,20 +444,17 @@ impl<'de> Deserialize<'de> for SameSiteOption {
             Flag(bool),
             Name(String),
         }
-        let invalid =
-            || de::Error::custom("sameSite must be \"lax\", \"strict\", \"none\", true or false");
-        Ok(SameSiteOption(
-            match Raw::deserialize(deserializer).map_err(|_| invalid())? {
-                Raw::Flag(true) => Some(SameSite::Strict),
-                Raw::Flag(false) => None,
-                Raw::Name(name) => match name.to_ascii_lowercase().as_str() {
-                    "lax" => Some(SameSite::Lax),
-                    "strict" => Some(SameSite::Strict),
-                    "none" => Some(SameSite::None),
-                    _ => return Err(invalid()),
-                },
+        let invalid = || de::Error::custom("sameSite must be \"lax\", \"strict\", \"none\", true or false");
+        Ok(SameSiteOption(match Raw::deserialize(deserializer).map_err(|_| invalid())? {
+            Raw::Flag(true) => Some(SameSite::Strict),
+            Raw::Flag(false) => None,
+            Raw::Name(name) => match name.to_ascii_lowercase().as_str() {
+                "lax" => Some(SameSite::Lax),
+                "strict" => Some(SameSite::Strict),
+                "none" => Some(SameSite::None),
+                _ => return Err(invalid()),
             },
-        ))
+        }))
     }
 }
 
@@ -548,11 +465,7 @@ impl<'de> Deserialize<'de> for PriorityOption {
             "low" => Priority::Low,
             "medium" => Priority::Medium,
             "high" => Priority::High,
-            _ => {
-                return Err(de::Error::custom(
-                    "priority must be \"low\", \"medium\" or \"high\"",
-                ))
-            }
+            _ => return Err(de::Error::custom("priority must be \"low\", \"medium\" or \"high\"")),
         }))
     }
 }
@@ -571,33 +484,19 @@ mod tests {
 
     #[test]
     fn the_defaults() {
-        let config = SessionsOptions::from_json("{}")
-            .unwrap()
-            .build(None, false)
-            .unwrap();
+        let config = SessionsOptions::from_json("{}").unwrap().build(None, false).unwrap();
         assert_eq!(config.lifetime, DEFAULT_LIFETIME);
         assert_eq!(config.timeout, DEFAULT_TIMEOUT);
         assert_eq!(config.limits, Limits::default());
         assert_eq!(config.cookie.name, "astro-session");
         assert!(!config.cookie.secure);
-        assert!(
-            SessionsOptions::from_json("{}")
-                .unwrap()
-                .build(None, true)
-                .unwrap()
-                .cookie
-                .secure,
-            "Secure in production"
-        );
+        assert!(SessionsOptions::from_json("{}").unwrap().build(None, true).unwrap().cookie.secure, "Secure in production");
     }
 
     #[test]
     fn idle_timeout_defaults_to_ttl_and_redis_timeout_to_its_own() {
         let json = r#"{"ttl":60,"driver":{"name":"redis","url":"redis://127.0.0.1:1","connectTimeout":0.5,"commandTimeout":1}}"#;
-        let config = SessionsOptions::from_json(json)
-            .unwrap()
-            .build(None, false)
-            .unwrap();
+        let config = SessionsOptions::from_json(json).unwrap().build(None, false).unwrap();
         assert_eq!(config.lifetime, Duration::from_secs(60));
         assert_eq!(config.default_ttl, Some(Duration::from_secs(60)));
         assert_eq!(config.timeout, Duration::from_millis(1500));
@@ -606,32 +505,18 @@ mod tests {
     #[test]
     fn mistakes_name_the_option() {
         assert!(error_of(r#"{"driver":{"name":"fs","dir":"x"}}"#).starts_with("createSessions() option driver.dir: unknown field `dir`, expected `base` or `sweepInterval`"));
-        assert!(error_of(r#"{"driver":{"name":"mongo"}}"#)
-            .starts_with("createSessions() option driver.name: unknown driver \"mongo\""));
-        assert!(error_of(r#"{"ttl":0}"#)
-            .starts_with("createSessions() option ttl: 0 is not a number of seconds more than 0"));
+        assert!(error_of(r#"{"driver":{"name":"mongo"}}"#).starts_with("createSessions() option driver.name: unknown driver \"mongo\""));
+        assert!(error_of(r#"{"ttl":0}"#).starts_with("createSessions() option ttl: 0 is not a number of seconds more than 0"));
         assert!(error_of(r#"{"ttl":"1h"}"#).starts_with("createSessions() option ttl: invalid type: string \"1h\", expected a number of seconds"));
         assert!(error_of(r#"{"idleTimeout":1e20}"#).contains("idleTimeout"));
-        assert!(error_of(r#"{"maxSize":1.5}"#)
-            .starts_with("createSessions() option maxSize: 1.5 is not a whole number"));
-        assert!(error_of(r#"{"cookie":{"sameSite":"sideways"}}"#)
-            .starts_with("createSessions() option cookie.sameSite: sameSite must be"));
-        assert!(error_of(
-            r#"{"driver":{"name":"redis","url":"redis://a","cluster":["redis://b"]}}"#
-        )
-        .contains("exactly one of url"));
-        assert!(
-            error_of(r#"{"driver":{"name":"redis","url":"redis://a","connectTimeout":0}}"#)
-                .starts_with("createSessions() option driver.connectTimeout")
-        );
+        assert!(error_of(r#"{"maxSize":1.5}"#).starts_with("createSessions() option maxSize: 1.5 is not a whole number"));
+        assert!(error_of(r#"{"cookie":{"sameSite":"sideways"}}"#).starts_with("createSessions() option cookie.sameSite: sameSite must be"));
+        assert!(error_of(r#"{"driver":{"name":"redis","url":"redis://a","cluster":["redis://b"]}}"#).contains("exactly one of url"));
+        assert!(error_of(r#"{"driver":{"name":"redis","url":"redis://a","connectTimeout":0}}"#).starts_with("createSessions() option driver.connectTimeout"));
         assert!(error_of(r#"{"secrets":["short"]}"#).contains("shorter than 32 bytes"));
         assert!(error_of(r#"{"cookie":{"name":"__Host-sid"}}"#).contains("__Host-"));
-        assert!(error_of(r#"{"colour":"blue"}"#)
-            .starts_with("createSessions() option colour: unknown field `colour`"));
-        assert!(
-            error_of(r#"{"driver":{"name":"redis","url":"redis://a","tls":{"ca":1}}}"#)
-                .starts_with("createSessions() option driver.tls.ca: invalid type")
-        );
+        assert!(error_of(r#"{"colour":"blue"}"#).starts_with("createSessions() option colour: unknown field `colour`"));
+        assert!(error_of(r#"{"driver":{"name":"redis","url":"redis://a","tls":{"ca":1}}}"#).starts_with("createSessions() option driver.tls.ca: invalid type"));
     }
 
     #[test]

@@ -6,9 +6,9 @@
 //! `Partitioned` needing `Secure`) are checked once, when the configuration is built, so a cookie
 //! the browser would silently drop is a configuration error instead.
 
+use cookie::{time::Duration, Cookie};
 /// The `SameSite` attribute values.
 pub use cookie::SameSite;
-use cookie::{time::Duration, Cookie};
 
 use crate::id::SessionId;
 use crate::signing::Secrets;
@@ -65,19 +65,11 @@ impl CookieConfig {
             )));
         }
         if let Some(domain) = &self.domain {
-            if domain.is_empty()
-                || !domain
-                    .bytes()
-                    .all(|b| b.is_ascii_graphic() && b != b';' && b != b',')
-            {
-                return Err(Error::config(format!(
-                    "cookie domain {domain:?} is not a valid domain"
-                )));
+            if domain.is_empty() || !domain.bytes().all(|b| b.is_ascii_graphic() && b != b';' && b != b',') {
+                return Err(Error::config(format!("cookie domain {domain:?} is not a valid domain")));
             }
         }
-        if !self.path.starts_with('/')
-            || !self.path.bytes().all(|b| b.is_ascii_graphic() && b != b';')
-        {
+        if !self.path.starts_with('/') || !self.path.bytes().all(|b| b.is_ascii_graphic() && b != b';') {
             return Err(Error::config(format!(
                 "cookie path {:?} must start with \"/\" and hold no spaces, controls or \";\"",
                 self.path
@@ -85,9 +77,7 @@ impl CookieConfig {
         }
         if let Some(max_age) = self.max_age {
             if max_age < 0 {
-                return Err(Error::config(
-                    "cookie maxAge must be a number of seconds, 0 or more",
-                ));
+                return Err(Error::config("cookie maxAge must be a number of seconds, 0 or more"));
             }
         }
         let prefix_rule = if self.name.starts_with("__Host-") {
@@ -102,10 +92,7 @@ impl CookieConfig {
             None
         };
         if let Some(rule) = prefix_rule {
-            return Err(Error::config(format!(
-                "cookie {:?}: {rule} (browsers ignore it otherwise)",
-                self.name
-            )));
+            return Err(Error::config(format!("cookie {:?}: {rule} (browsers ignore it otherwise)", self.name)));
         }
         if self.same_site == Some(SameSite::None) && !self.secure {
             return Err(Error::config(
@@ -113,9 +100,7 @@ impl CookieConfig {
             ));
         }
         if self.partitioned && !self.secure {
-            return Err(Error::config(
-                "a partitioned cookie needs secure: true (browsers reject it otherwise)",
-            ));
+            return Err(Error::config("a partitioned cookie needs secure: true (browsers reject it otherwise)"));
         }
         Ok(())
     }
@@ -194,12 +179,7 @@ pub fn cookie_values<'h>(header: &'h str, name: &'h str) -> impl Iterator<Item =
         }
         let value = cookie.value_raw()?;
         // RFC 6265 allows a value in double quotes.
-        Some(
-            value
-                .strip_prefix('"')
-                .and_then(|v| v.strip_suffix('"'))
-                .unwrap_or(value),
-        )
+        Some(value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value))
     })
 }
 
@@ -223,16 +203,8 @@ mod tests {
     #[test]
     fn finds_the_first_valid_id_and_ignores_the_rest() {
         let header = format!("a=1; astro-session=not-an-id; astro-session={ID}; other=x");
-        assert_eq!(
-            find_session_id(&header, "astro-session").unwrap().as_str(),
-            ID
-        );
-        assert_eq!(
-            find_session_id(&format!("astro-session=\"{ID}\""), "astro-session")
-                .unwrap()
-                .as_str(),
-            ID
-        );
+        assert_eq!(find_session_id(&header, "astro-session").unwrap().as_str(), ID);
+        assert_eq!(find_session_id(&format!("astro-session=\"{ID}\""), "astro-session").unwrap().as_str(), ID);
         assert!(find_session_id("astro-session=../../etc/passwd", "astro-session").is_none());
         assert!(find_session_id("", "astro-session").is_none());
         assert!(find_session_id(";;;=;==; astro-session", "astro-session").is_none());
@@ -242,59 +214,31 @@ mod tests {
     #[test]
     fn with_secrets_only_signed_ids_are_read_and_written() {
         let mut config = CookieConfig::new("sid", false);
-        config.secrets =
-            Some(Secrets::new(vec!["keyboard cat keyboard cat keyboard cat".into()]).unwrap());
+        config.secrets = Some(Secrets::new(vec!["keyboard cat keyboard cat keyboard cat".into()]).unwrap());
         let id = SessionId::parse(ID).unwrap();
         let set_cookie = config.set_cookie_for(&id);
         let pair = set_cookie.split(';').next().unwrap();
         assert!(pair.starts_with("sid=s%3A"), "{set_cookie}");
         assert_eq!(config.session_id_in(pair), Some(id.clone()));
-        assert_eq!(
-            config.session_id_in(&format!("sid={ID}")),
-            None,
-            "an unsigned id is not read"
-        );
-        assert_eq!(
-            config.session_id_in(&format!("sid={ID}; {pair}")),
-            Some(id),
-            "the signed one is"
-        );
+        assert_eq!(config.session_id_in(&format!("sid={ID}")), None, "an unsigned id is not read");
+        assert_eq!(config.session_id_in(&format!("sid={ID}; {pair}")), Some(id), "the signed one is");
     }
 
     #[test]
     fn tolerates_garbage_headers() {
-        for header in [
-            "\u{0}\u{1}",
-            "=",
-            ";",
-            "a",
-            "a=b=c",
-            "  ;  ; x = y  ",
-            "\u{FFFD}=\u{FFFD}",
-        ] {
+        for header in ["\u{0}\u{1}", "=", ";", "a", "a=b=c", "  ;  ; x = y  ", "\u{FFFD}=\u{FFFD}"] {
             assert!(find_session_id(header, "s").is_none());
         }
-        assert_eq!(
-            find_session_id(&format!("garbage; ;=; s={ID}"), "s")
-                .unwrap()
-                .as_str(),
-            ID
-        );
+        assert_eq!(find_session_id(&format!("garbage; ;=; s={ID}"), "s").unwrap().as_str(), ID);
     }
 
     #[test]
     fn default_cookie_attributes() {
         let config = CookieConfig::new("astro-session", false);
         config.validate().unwrap();
-        assert_eq!(
-            config.set_cookie(ID),
-            format!("astro-session={ID}; HttpOnly; SameSite=Lax; Path=/")
-        );
+        assert_eq!(config.set_cookie(ID), format!("astro-session={ID}; HttpOnly; SameSite=Lax; Path=/"));
         let production = CookieConfig::new("astro-session", true);
-        assert_eq!(
-            production.set_cookie(ID),
-            format!("astro-session={ID}; HttpOnly; SameSite=Lax; Secure; Path=/")
-        );
+        assert_eq!(production.set_cookie(ID), format!("astro-session={ID}; HttpOnly; SameSite=Lax; Secure; Path=/"));
     }
 
     #[test]
@@ -322,10 +266,7 @@ mod tests {
     #[test]
     fn expiring_cookie_clears_the_value() {
         let text = CookieConfig::new("s", false).expire_cookie();
-        assert!(
-            text.starts_with("s=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires="),
-            "{text}"
-        );
+        assert!(text.starts_with("s=; HttpOnly; SameSite=Lax; Path=/; Max-Age=0; Expires="), "{text}");
     }
 
     #[test]

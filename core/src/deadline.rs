@@ -16,10 +16,7 @@ impl Deadline {
     /// `budget` from now. A budget too large to represent is as good as no deadline.
     pub fn after(budget: Duration) -> Self {
         let now = Instant::now();
-        Self(
-            now.checked_add(budget)
-                .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600)),
-        )
+        Self(now.checked_add(budget).unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600)))
     }
 
     pub fn instant(self) -> Instant {
@@ -60,11 +57,7 @@ mod tests {
         });
         let error = slow.await.unwrap_err();
         assert_eq!(error.code, crate::ErrorCode::Timeout);
-        assert!(
-            error.message.starts_with("waiting did not finish in time"),
-            "{}",
-            error.message
-        );
+        assert!(error.message.starts_with("waiting did not finish in time"), "{}", error.message);
         assert!(deadline.has_passed());
         let fast = Deadline::after(Duration::from_secs(1)).run("quick", async { Ok(7) });
         assert_eq!(fast.await.unwrap(), 7);

@@ -66,11 +66,7 @@ mod tests {
     #[test]
     fn an_id_is_never_shown() {
         let id = SessionId::generate();
-        for shown in [
-            format!("{id}"),
-            format!("{id:?}"),
-            format!("{:?}", Some(&id)),
-        ] {
+        for shown in [format!("{id}"), format!("{id:?}"), format!("{:?}", Some(&id))] {
             assert!(!shown.contains(id.as_str()), "{shown}");
         }
     }

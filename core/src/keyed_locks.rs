@@ -29,12 +29,7 @@ pub struct KeyGuard {
 
 impl<K: Eq + Hash + Clone> Default for KeyedLocks<K> {
     fn default() -> Self {
-        Self {
-            locks: Mutex::new(Table {
-                by_key: HashMap::new(),
-                prune_at: 64,
-            }),
-        }
+        Self { locks: Mutex::new(Table { by_key: HashMap::new(), prune_at: 64 }) }
     }
 }
 
@@ -43,9 +38,7 @@ impl<K: Eq + Hash + Clone> KeyedLocks<K> {
     /// `what` waited too long).
     pub async fn lock(&self, key: &K, deadline: Deadline, what: &str) -> Result<KeyGuard> {
         let lock = self.lock_of(key);
-        let guard = deadline
-            .run(what, async { Ok(lock.lock_owned().await) })
-            .await?;
+        let guard = deadline.run(what, async { Ok(lock.lock_owned().await) }).await?;
         Ok(KeyGuard { _guard: guard })
     }
 
@@ -74,9 +67,7 @@ impl<K: Eq + Hash + Clone> KeyedLocks<K> {
 
     fn table(&self) -> std::sync::MutexGuard<'_, Table<K>> {
         // Every update of the table is one infallible step: a poisoned lock is still consistent.
-        self.locks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.locks.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -94,26 +85,12 @@ mod tests {
         let locks = KeyedLocks::default();
         let held = locks.lock(&1, soon(), "a").await.unwrap();
         // Another key is free at once.
-        let _other = locks
-            .lock(&2, Deadline::after(Duration::from_millis(1)), "b")
-            .await
-            .unwrap();
+        let _other = locks.lock(&2, Deadline::after(Duration::from_millis(1)), "b").await.unwrap();
         // The same key waits, and gives up at its deadline.
-        let error = locks
-            .lock(
-                &1,
-                Deadline::after(Duration::from_millis(50)),
-                "waiting for key 1",
-            )
-            .await
-            .err()
-            .unwrap();
+        let error = locks.lock(&1, Deadline::after(Duration::from_millis(50)), "waiting for key 1").await.err().unwrap();
         assert_eq!(error.code, crate::ErrorCode::Timeout);
         drop(held);
-        locks
-            .lock(&1, Deadline::after(Duration::from_millis(1)), "c")
-            .await
-            .unwrap();
+        locks.lock(&1, Deadline::after(Duration::from_millis(1)), "c").await.unwrap();
     }
 
     #[tokio::test]
@@ -128,10 +105,7 @@ mod tests {
         drop(held);
     }
 
-    async fn futures_lite_join(
-        locks: &KeyedLocks<u32>,
-        keys: std::ops::Range<u32>,
-    ) -> Vec<KeyGuard> {
+    async fn futures_lite_join(locks: &KeyedLocks<u32>, keys: std::ops::Range<u32>) -> Vec<KeyGuard> {
         let mut guards = Vec::new();
         for key in keys {
             guards.push(locks.lock(&key, soon(), "x").await.unwrap());

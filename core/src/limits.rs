@@ -32,26 +32,16 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            max_size: DEFAULT_MAX_SIZE,
-            max_depth: DEFAULT_MAX_DEPTH,
-            max_expansion: DEFAULT_MAX_EXPANSION,
-        }
+        Self { max_size: DEFAULT_MAX_SIZE, max_depth: DEFAULT_MAX_DEPTH, max_expansion: DEFAULT_MAX_EXPANSION }
     }
 }
 
 impl Limits {
     /// Checks that each limit is at least 1.
     pub fn validate(self) -> Result<Self> {
-        for (name, value) in [
-            ("maxSize", self.max_size),
-            ("maxDepth", self.max_depth),
-            ("maxExpansion", self.max_expansion),
-        ] {
+        for (name, value) in [("maxSize", self.max_size), ("maxDepth", self.max_depth), ("maxExpansion", self.max_expansion)] {
             if value == 0 {
-                return Err(Error::config(format!(
-                    "{name} must be a whole number, 1 or more"
-                )));
+                return Err(Error::config(format!("{name} must be a whole number, 1 or more")));
             }
         }
         Ok(self)
@@ -59,9 +49,7 @@ impl Limits {
 
     /// The most bytes of V8's format that values read from `text_len` bytes of text may take.
     pub fn expansion_budget(&self, text_len: usize) -> usize {
-        text_len
-            .saturating_mul(self.max_expansion)
-            .max(EXPANSION_FLOOR)
+        text_len.saturating_mul(self.max_expansion).max(EXPANSION_FLOOR)
     }
 
     /// The budget for converting values read from `text_len` bytes of text for JS.

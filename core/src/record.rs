@@ -14,6 +14,7 @@
 
 use std::sync::Arc;
 
+
 use crate::codec::devalue::{self, LoneSurrogates};
 use crate::codec::{decode_handoff, v8, Graph, JsString, Node, NodeId, Object};
 use crate::limits::Limits;
@@ -47,11 +48,7 @@ pub fn is_reserved(key: &str) -> bool {
 pub enum Change {
     /// The value as the JS layer handed it over (`lib/handoff.js`), with its expiry; a `flash`
     /// value is read once (by the next request that reads it), then gone.
-    Set {
-        handoff: Vec<u8>,
-        expires: Option<f64>,
-        flash: bool,
-    },
+    Set { handoff: Vec<u8>, expires: Option<f64>, flash: bool },
     Delete,
 }
 
@@ -64,11 +61,7 @@ impl Change {
         // (A number always stringifies; undefined, `[-1]`, would be the harmless fallback.)
         let handoff = devalue::stringify(&graph, root, LoneSurrogates::Escape)
             .map_or_else(|_| b"[-1]".to_vec(), |text| text.into_wtf8());
-        Change::Set {
-            handoff,
-            expires: None,
-            flash: false,
-        }
+        Change::Set { handoff, expires: None, flash: false }
     }
 }
 
@@ -122,9 +115,7 @@ impl Record {
         let mut created = None;
         for &(key, entry) in map_entries(&graph, root)? {
             let (data, expires, flash) = entry_parts(&graph, entry)?;
-            let Node::String(text) = graph.node(key) else {
-                continue;
-            }; // (map_entries checked)
+            let Node::String(text) = graph.node(key) else { continue }; // (map_entries checked)
             let text = text.to_string_lossy();
             if text == CREATED_KEY {
                 created = match graph.node(data) {
@@ -133,43 +124,20 @@ impl Record {
                 };
             }
             // As in a JS Map built from the text, a repeated key keeps its first place and its last value.
-            entries.insert(
-                text,
-                Entry {
-                    key,
-                    data,
-                    expires,
-                    flash,
-                },
-            );
+            entries.insert(text, Entry { key, data, expires, flash });
         }
-        Ok(Self {
-            graph,
-            root,
-            entries,
-            text_len: text.len(),
-            created,
-        })
+        Ok(Self { graph, root, entries, text_len: text.len(), created })
     }
 
     pub fn empty() -> Self {
         let mut graph = Graph::new();
         let root = graph.push(Node::Map(Vec::new()));
-        Self {
-            graph,
-            root,
-            entries: FastIndexMap::default(),
-            text_len: 0,
-            created: None,
-        }
+        Self { graph, root, entries: FastIndexMap::default(), text_len: 0, created: None }
     }
 
     /// The entry of `key`, if it is live at `now` (never one of the reserved keys).
     pub fn entry(&self, key: &str, now: f64) -> Option<Entry> {
-        self.entries
-            .get(key)
-            .copied()
-            .filter(|entry| entry.is_live(now) && !is_reserved(key))
+        self.entries.get(key).copied().filter(|entry| entry.is_live(now) && !is_reserved(key))
     }
 
     /// The keys live at `now`, in the record's order (not the reserved ones).
@@ -182,8 +150,7 @@ impl Record {
 
     /// The live flash keys at `now`.
     pub fn flash_keys(&self, now: f64) -> impl Iterator<Item = &str> {
-        self.live_keys(now)
-            .filter(|key| self.entries.get(*key).is_some_and(|entry| entry.flash))
+        self.live_keys(now).filter(|key| self.entries.get(*key).is_some_and(|entry| entry.flash))
     }
 
     /// When the session was created, if the record says ([`CREATED_KEY`]).
@@ -203,10 +170,7 @@ impl Record {
 
     /// The latest `expires` of any value.
     pub fn latest_expiry(&self) -> Option<f64> {
-        self.entries
-            .values()
-            .filter_map(|entry| entry.expires)
-            .reduce(f64::max)
+        self.entries.values().filter_map(|entry| entry.expires).reduce(f64::max)
     }
 
     /// The length of the text it was parsed from.
@@ -252,28 +216,16 @@ pub fn merge<'a>(
     limits: &Limits,
 ) -> Result<Merged> {
     let record = match base {
-        Base::Stored(text) => text
-            .and_then(|text| Record::parse(text, limits).ok())
-            .unwrap_or_else(Record::empty),
+        Base::Stored(text) => text.and_then(|text| Record::parse(text, limits).ok()).unwrap_or_else(Record::empty),
         Base::Parsed(record) => Arc::unwrap_or_clone(record),
     };
-    let Record {
-        mut graph,
-        root,
-        entries,
-        ..
-    } = record;
+    let Record { mut graph, root, entries, .. } = record;
     // `None`: deleted (marked rather than removed, which would cost O(keys) each).
     let mut kept: FastIndexMap<String, Option<Slot>> = entries
         .into_iter()
         .filter(|(_, entry)| entry.is_live(now))
         .map(|(key, entry)| {
-            let slot = Slot {
-                key: Some(entry.key),
-                data: entry.data,
-                expires: entry.expires,
-                flash: entry.flash,
-            };
+            let slot = Slot { key: Some(entry.key), data: entry.data, expires: entry.expires, flash: entry.flash };
             (key, Some(slot))
         })
         .collect();
@@ -285,11 +237,7 @@ pub fn merge<'a>(
                     *slot = None;
                 }
             }
-            Change::Set {
-                handoff,
-                expires,
-                flash,
-            } => {
+            Change::Set { handoff, expires, flash } => {
                 let (value, value_root) = decode_handoff(handoff)?;
                 if value.nesting_depth(value_root) > limits.max_depth {
                     return Err(Error::serialize(format!(
@@ -301,12 +249,7 @@ pub fn merge<'a>(
                 // A JS Map keeps a key where it was first set.
                 let slot = kept.entry(key.to_owned()).or_default();
                 let stored_key = slot.and_then(|slot| slot.key);
-                *slot = Some(Slot {
-                    key: stored_key,
-                    data,
-                    expires: *expires,
-                    flash: *flash,
-                });
+                *slot = Some(Slot { key: stored_key, data, expires: *expires, flash: *flash });
             }
         }
     }
@@ -315,15 +258,7 @@ pub fn merge<'a>(
     let mut latest_expiry: Option<f64> = None;
     let mut created = None;
     for (key, slot) in kept {
-        let Some(Slot {
-            key: key_node,
-            data,
-            expires,
-            flash,
-        }) = slot
-        else {
-            continue;
-        };
+        let Some(Slot { key: key_node, data, expires, flash }) = slot else { continue };
         if key == CREATED_KEY {
             if let Node::Number(ms) = graph.node(data) {
                 created = Some(*ms);
@@ -333,29 +268,18 @@ pub fn merge<'a>(
             latest_expiry = Some(latest_expiry.map_or(expires, |latest| latest.max(expires)));
         }
         let expires = graph.push(expires.map_or(Node::Undefined, Node::Number));
-        let mut props = vec![
-            (JsString::from("data"), data),
-            (JsString::from("expires"), expires),
-        ];
+        let mut props = vec![(JsString::from("data"), data), (JsString::from("expires"), expires)];
         if flash {
             // Astro ignores a property it does not know, and reads the value as any other.
             props.push((JsString::from("flash"), graph.push(Node::Bool(true))));
         }
-        let entry = graph.push(Node::Object(Object {
-            null_prototype: false,
-            props,
-        }));
-        let key_node =
-            key_node.unwrap_or_else(|| graph.push(Node::String(JsString::from(key.as_str()))));
+        let entry = graph.push(Node::Object(Object { null_prototype: false, props }));
+        let key_node = key_node.unwrap_or_else(|| graph.push(Node::String(JsString::from(key.as_str()))));
         map.push((key_node, entry));
     }
     *graph.node_mut(root) = Node::Map(map);
     let text = devalue::stringify(&graph, root, LoneSurrogates::Escape)?;
-    Ok(Merged {
-        record: text.into_wtf8(),
-        latest_expiry,
-        created,
-    })
+    Ok(Merged { record: text.into_wtf8(), latest_expiry, created })
 }
 
 /// The latest `expires` of any value in a record; `None` if there is none or the record cannot
@@ -367,17 +291,10 @@ pub fn latest_expiry(text: &[u8], limits: &Limits) -> Option<f64> {
 /// The (key, entry object) pairs of the session map at `root`.
 fn map_entries(graph: &Graph, root: NodeId) -> Result<&[(NodeId, NodeId)]> {
     let Node::Map(pairs) = graph.node(root) else {
-        return Err(Error::parse(
-            "the stored session is not a Map, so it was not written by Astro or napi-session",
-        ));
+        return Err(Error::parse("the stored session is not a Map, so it was not written by Astro or napi-session"));
     };
-    if pairs
-        .iter()
-        .any(|&(key, _)| !matches!(graph.node(key), Node::String(_)))
-    {
-        return Err(Error::parse(
-            "the stored session has a key that is not a string",
-        ));
+    if pairs.iter().any(|&(key, _)| !matches!(graph.node(key), Node::String(_))) {
+        return Err(Error::parse("the stored session has a key that is not a string"));
     }
     Ok(pairs)
 }
@@ -386,26 +303,14 @@ fn map_entries(graph: &Graph, root: NodeId) -> Result<&[(NodeId, NodeId)]> {
 /// `{ data, expires, flash? }`.
 fn entry_parts(graph: &Graph, entry: NodeId) -> Result<(NodeId, Option<f64>, bool)> {
     let Node::Object(object) = graph.node(entry) else {
-        return Err(Error::parse(
-            "a stored session value is not a { data, expires } object",
-        ));
+        return Err(Error::parse("a stored session value is not a { data, expires } object"));
     };
-    let prop = |name: &str| {
-        object
-            .props
-            .iter()
-            .find(|(key, _)| key.as_wtf8() == name.as_bytes())
-            .map(|&(_, id)| id)
-    };
+    let prop = |name: &str| object.props.iter().find(|(key, _)| key.as_wtf8() == name.as_bytes()).map(|&(_, id)| id);
     let data = prop("data").ok_or_else(|| Error::parse("a stored session value has no data"))?;
     let expires = match prop("expires").map(|id| graph.node(id)) {
         None | Some(Node::Undefined) => None,
         Some(Node::Number(ms)) => Some(*ms),
-        Some(_) => {
-            return Err(Error::parse(
-                "a stored session value has an expires that is not a number",
-            ))
-        }
+        Some(_) => return Err(Error::parse("a stored session value has an expires that is not a number")),
     };
     let flash = prop("flash").is_some_and(|id| matches!(graph.node(id), Node::Bool(true)));
     Ok((data, expires, flash))

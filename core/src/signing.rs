@@ -33,14 +33,9 @@ impl Secrets {
     /// The secrets, the one that signs first; each at least [`MIN_SECRET_BYTES`] long.
     pub fn new(secrets: Vec<String>) -> Result<Self> {
         if secrets.is_empty() {
-            return Err(Error::config(
-                "secrets must list at least one secret (the first signs, all verify)",
-            ));
+            return Err(Error::config("secrets must list at least one secret (the first signs, all verify)"));
         }
-        if let Some(index) = secrets
-            .iter()
-            .position(|secret| secret.len() < MIN_SECRET_BYTES)
-        {
+        if let Some(index) = secrets.iter().position(|secret| secret.len() < MIN_SECRET_BYTES) {
             return Err(Error::config(format!(
                 "secret {index} is shorter than {MIN_SECRET_BYTES} bytes: use a long random string \
                  (e.g. `openssl rand -base64 48`)"
@@ -51,8 +46,7 @@ impl Secrets {
 
     /// The cookie value for `id`: `s:<id>.<signature>`, percent-encoded.
     pub fn cookie_value(&self, id: &SessionId) -> String {
-        let signature =
-            STANDARD_NO_PAD.encode(mac(&self.0[0], id.as_str()).finalize().into_bytes());
+        let signature = STANDARD_NO_PAD.encode(mac(&self.0[0], id.as_str()).finalize().into_bytes());
         encode_uri_component(&format!("{PREFIX}{id}.{signature}", id = id.as_str()))
     }
 
@@ -61,18 +55,14 @@ impl Secrets {
         let decoded = percent_decode(cookie_value)?;
         let (id, signature) = decoded.strip_prefix(PREFIX)?.rsplit_once('.')?;
         let signature = STANDARD_NO_PAD.decode(signature).ok()?;
-        let signed_by_one = self
-            .0
-            .iter()
-            .any(|secret| mac(secret, id).verify_slice(&signature).is_ok());
+        let signed_by_one = self.0.iter().any(|secret| mac(secret, id).verify_slice(&signature).is_ok());
         signed_by_one.then(|| SessionId::parse(id)).flatten()
     }
 }
 
 fn mac(secret: &[u8], id: &str) -> Hmac<Sha256> {
     // HMAC takes a key of any length.
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    let mut mac = Hmac::<Sha256>::new_from_slice(secret).unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
     mac.update(id.as_bytes());
     mac
 }
@@ -132,10 +122,7 @@ mod tests {
         assert_eq!(secrets(&[SECRET]).cookie_value(&id), expected);
         assert_eq!(secrets(&[SECRET]).verify(expected), Some(id.clone()));
         // Unencoded, as some clients send it.
-        assert_eq!(
-            secrets(&[SECRET]).verify(&percent_decode(expected).unwrap()),
-            Some(id)
-        );
+        assert_eq!(secrets(&[SECRET]).verify(&percent_decode(expected).unwrap()), Some(id));
     }
 
     #[test]
@@ -143,21 +130,9 @@ mod tests {
         let id = SessionId::generate();
         let old = secrets(&[SECRET]).cookie_value(&id);
         let rotated = secrets(&["a new secret that is long enough, really", SECRET]);
-        assert_eq!(
-            rotated.verify(&old),
-            Some(id.clone()),
-            "cookies signed with the old secret still verify"
-        );
-        assert_ne!(
-            rotated.cookie_value(&id),
-            old,
-            "new cookies are signed with the new secret"
-        );
-        assert_eq!(
-            secrets(&["a new secret that is long enough, really"]).verify(&old),
-            None,
-            "a retired secret no longer verifies"
-        );
+        assert_eq!(rotated.verify(&old), Some(id.clone()), "cookies signed with the old secret still verify");
+        assert_ne!(rotated.cookie_value(&id), old, "new cookies are signed with the new secret");
+        assert_eq!(secrets(&["a new secret that is long enough, really"]).verify(&old), None, "a retired secret no longer verifies");
     }
 
     #[test]
@@ -188,16 +163,9 @@ mod tests {
 
     #[test]
     fn secrets_must_be_long_and_are_never_shown() {
-        assert_eq!(
-            Secrets::new(vec![]).unwrap_err().code,
-            crate::ErrorCode::Config
-        );
+        assert_eq!(Secrets::new(vec![]).unwrap_err().code, crate::ErrorCode::Config);
         let short = Secrets::new(vec![SECRET.into(), "short".into()]).unwrap_err();
-        assert!(
-            short.message.contains("secret 1") && !short.message.contains("short\""),
-            "{}",
-            short.message
-        );
+        assert!(short.message.contains("secret 1") && !short.message.contains("short\""), "{}", short.message);
         assert!(!format!("{:?}", secrets(&[SECRET])).contains("keyboard"));
     }
 }

@@ -24,17 +24,10 @@ fn store(url: &str, base: Option<&str>) -> RedisStore {
 
 /// A plain connection for looking at what the store wrote.
 async fn raw(url: &str) -> MultiplexedConnection {
-    redis::Client::open(url)
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap()
+    redis::Client::open(url).unwrap().get_multiplexed_async_connection().await.unwrap()
 }
 
-async fn query<T: redis::FromRedisValue>(
-    connection: &mut MultiplexedConnection,
-    args: &[&str],
-) -> T {
+async fn query<T: redis::FromRedisValue>(connection: &mut MultiplexedConnection, args: &[&str]) -> T {
     let mut command = redis::cmd(args[0]);
     for arg in &args[1..] {
         command.arg(*arg);
@@ -67,15 +60,9 @@ async fn keys_values_and_expiry_are_unstorages_layout() {
     ] {
         let store = store(&server.url(), base);
         assert_eq!(store.key(&id), key);
-        store
-            .save(&id, record, HOUR, Expected::Absent)
-            .await
-            .unwrap();
+        store.save(&id, record, HOUR, Expected::Absent).await.unwrap();
         let stored: Vec<u8> = query(&mut redis, &["GET", &key]).await;
-        assert_eq!(
-            stored, record,
-            "the value is the record, byte for byte (base {base:?})"
-        );
+        assert_eq!(stored, record, "the value is the record, byte for byte (base {base:?})");
         let pttl: i64 = query(&mut redis, &["PTTL", &key]).await;
         assert!(
             (HOUR.as_millis() as i64 - 5_000..=HOUR.as_millis() as i64).contains(&pttl),
@@ -85,23 +72,12 @@ async fn keys_values_and_expiry_are_unstorages_layout() {
         assert_eq!(keys, vec![key.clone()], "one key per session, nothing else");
 
         // A tombstone: an empty string that expires after TOMBSTONE_LIFETIME.
-        store
-            .save(
-                &id,
-                TOMBSTONE,
-                TOMBSTONE_LIFETIME,
-                Expected::Current(record),
-            )
-            .await
-            .unwrap();
+        store.save(&id, TOMBSTONE, TOMBSTONE_LIFETIME, Expected::Current(record)).await.unwrap();
         let stored: Vec<u8> = query(&mut redis, &["GET", &key]).await;
         assert!(stored.is_empty());
         let pttl: i64 = query(&mut redis, &["PTTL", &key]).await;
         let tombstone_ms = TOMBSTONE_LIFETIME.as_millis() as i64;
-        assert!(
-            (tombstone_ms - 5_000..=tombstone_ms).contains(&pttl),
-            "tombstone PX: {pttl}"
-        );
+        assert!((tombstone_ms - 5_000..=tombstone_ms).contains(&pttl), "tombstone PX: {pttl}");
 
         store.delete(&id).await.unwrap();
         let exists: i64 = query(&mut redis, &["EXISTS", &key]).await;
@@ -120,30 +96,18 @@ async fn reads_and_updates_a_record_written_without_expiry() {
     let key = format!("astro:{}", id.as_str());
     let () = query(&mut redis, &["SET", &key, "[1]"]).await;
     assert_eq!(store.load(&id).await.unwrap(), Some(b"[1]".to_vec()));
-    assert_eq!(
-        store
-            .save(&id, b"[2]", HOUR, Expected::Current(b"[1]"))
-            .await
-            .unwrap(),
-        Saved::Done
-    );
+    assert_eq!(store.save(&id, b"[2]", HOUR, Expected::Current(b"[1]")).await.unwrap(), Saved::Done);
     let pttl: i64 = query(&mut redis, &["PTTL", &key]).await;
     assert!(pttl > 0, "the key now expires: {pttl}");
 }
 
 #[tokio::test]
 async fn user_password_and_database_come_from_the_url() {
-    let server = RedisServer::start_with(&[
-        "--user", "default", "off", "--user", "app", "on", ">s3cret", "~*", "&*", "+@all",
-    ]);
+    let server =
+        RedisServer::start_with(&["--user", "default", "off", "--user", "app", "on", ">s3cret", "~*", "&*", "+@all"]);
     let id = SessionId::generate();
-    let good = store(
-        &format!("redis://app:s3cret@127.0.0.1:{}/5", server.port),
-        None,
-    );
-    good.save(&id, b"[1]", HOUR, Expected::Absent)
-        .await
-        .unwrap();
+    let good = store(&format!("redis://app:s3cret@127.0.0.1:{}/5", server.port), None);
+    good.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap();
 
     let mut redis = raw(&format!("redis://app:s3cret@127.0.0.1:{}/5", server.port)).await;
     let stored: Vec<u8> = query(&mut redis, &["GET", id.as_str()]).await;
@@ -152,22 +116,11 @@ async fn user_password_and_database_come_from_the_url() {
     let exists: i64 = query(&mut db0, &["EXISTS", id.as_str()]).await;
     assert_eq!(exists, 0);
 
-    let bad = store(
-        &format!("redis://app:wrong-password@127.0.0.1:{}", server.port),
-        None,
-    );
+    let bad = store(&format!("redis://app:wrong-password@127.0.0.1:{}", server.port), None);
     let error = bad.load(&id).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Storage, "{error}");
-    assert!(
-        !error.message.contains("wrong-password"),
-        "no password in messages: {error}"
-    );
-    assert!(
-        error
-            .message
-            .contains(&format!("127.0.0.1:{}", server.port)),
-        "{error}"
-    );
+    assert!(!error.message.contains("wrong-password"), "no password in messages: {error}");
+    assert!(error.message.contains(&format!("127.0.0.1:{}", server.port)), "{error}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -184,13 +137,7 @@ async fn cluster_of_three_masters() {
     // Sessions spread over every master (the store found the others from one URL), each with its PX.
     let ids: Vec<SessionId> = (0..30).map(|_| SessionId::generate()).collect();
     for id in &ids {
-        assert_eq!(
-            store
-                .save(id, b"[1]", HOUR, Expected::Absent)
-                .await
-                .unwrap(),
-            Saved::Done
-        );
+        assert_eq!(store.save(id, b"[1]", HOUR, Expected::Absent).await.unwrap(), Saved::Done);
     }
     let mut total = 0;
     for node in &cluster.nodes {
@@ -233,10 +180,7 @@ async fn assert_all_fail(store: &RedisStore, id: &SessionId) -> Vec<ErrorCode> {
         };
         let elapsed = started.elapsed();
         let error = result.expect_err("the server is down");
-        assert!(
-            matches!(error.code, ErrorCode::Storage | ErrorCode::Timeout),
-            "{error}"
-        );
+        assert!(matches!(error.code, ErrorCode::Storage | ErrorCode::Timeout), "{error}");
         assert!(elapsed < QUICK_LIMIT, "failed after {elapsed:?}: {error}");
         eprintln!("down: {:?} in {elapsed:?}: {}", error.code, error.message);
         codes.push(error.code);
@@ -249,41 +193,19 @@ async fn outage_fails_fast_and_the_same_store_recovers() {
     let mut server = RedisServer::start();
     let store = quick_store(&server.url());
     let id = SessionId::generate();
-    store
-        .save(&id, b"[1]", HOUR, Expected::Absent)
-        .await
-        .unwrap();
+    store.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap();
 
     server.kill();
     let codes = assert_all_fail(&store, &id).await;
-    assert!(
-        codes.contains(&ErrorCode::Storage),
-        "a refused connection is a storage error, not a timeout"
-    );
+    assert!(codes.contains(&ErrorCode::Storage), "a refused connection is a storage error, not a timeout");
 
     server.restart();
     // The first operation after the restart already succeeds (the dead connection is replaced
     // and the operation retried once), and the script is loaded again into the new server.
     let started = Instant::now();
-    assert_eq!(
-        store.load(&id).await.unwrap(),
-        None,
-        "the restarted server is empty"
-    );
-    assert_eq!(
-        store
-            .save(&id, b"[3]", HOUR, Expected::Absent)
-            .await
-            .unwrap(),
-        Saved::Done
-    );
-    assert_eq!(
-        store
-            .save(&id, b"[4]", HOUR, Expected::Current(b"[3]"))
-            .await
-            .unwrap(),
-        Saved::Done
-    );
+    assert_eq!(store.load(&id).await.unwrap(), None, "the restarted server is empty");
+    assert_eq!(store.save(&id, b"[3]", HOUR, Expected::Absent).await.unwrap(), Saved::Done);
+    assert_eq!(store.save(&id, b"[4]", HOUR, Expected::Current(b"[3]")).await.unwrap(), Saved::Done);
     assert_eq!(store.load(&id).await.unwrap(), Some(b"[4]".to_vec()));
     eprintln!("recovered in {:?}", started.elapsed());
 }
@@ -293,25 +215,16 @@ async fn a_server_that_stops_answering_times_out() {
     let server = RedisServer::start();
     let store = quick_store(&server.url());
     let id = SessionId::generate();
-    store
-        .save(&id, b"[1]", HOUR, Expected::Absent)
-        .await
-        .unwrap();
+    store.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap();
 
     server.pause();
     let codes = assert_all_fail(&store, &id).await;
     server.resume();
-    assert!(
-        codes.iter().all(|code| *code == ErrorCode::Timeout),
-        "{codes:?}"
-    );
+    assert!(codes.iter().all(|code| *code == ErrorCode::Timeout), "{codes:?}");
 
     // (The commands that timed out were still delivered, and ran when the server woke up: a
     // timeout says "no answer in time", not "not done".)
-    assert_eq!(
-        store.save(&id, b"[5]", HOUR, Expected::Any).await.unwrap(),
-        Saved::Done
-    );
+    assert_eq!(store.save(&id, b"[5]", HOUR, Expected::Any).await.unwrap(), Saved::Done);
     assert_eq!(store.load(&id).await.unwrap(), Some(b"[5]".to_vec()));
 }
 
@@ -323,19 +236,10 @@ async fn a_server_down_at_first_use_is_connected_once_it_is_up() {
     let id = SessionId::generate();
     let error = store.load(&id).await.unwrap_err();
     assert_eq!(error.code, ErrorCode::Storage);
-    assert!(
-        error.message.contains("load a session") && error.message.contains(&server.url()),
-        "{error}"
-    );
+    assert!(error.message.contains("load a session") && error.message.contains(&server.url()), "{error}");
 
     server.restart();
-    assert_eq!(
-        store
-            .save(&id, b"[1]", HOUR, Expected::Absent)
-            .await
-            .unwrap(),
-        Saved::Done
-    );
+    assert_eq!(store.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap(), Saved::Done);
 }
 
 #[tokio::test]
@@ -350,13 +254,7 @@ async fn a_server_frozen_before_first_use_times_out_then_connects() {
     assert_eq!(error.code, ErrorCode::Timeout, "{error}");
     assert!(started.elapsed() < QUICK_LIMIT, "{:?}", started.elapsed());
     server.resume();
-    assert_eq!(
-        store
-            .save(&id, b"[1]", HOUR, Expected::Absent)
-            .await
-            .unwrap(),
-        Saved::Done
-    );
+    assert_eq!(store.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap(), Saved::Done);
 }
 
 #[tokio::test]
@@ -365,20 +263,12 @@ async fn a_message_names_the_operation_the_server_and_the_timeouts() {
     let store = quick_store(&server.url());
     store.load(&SessionId::generate()).await.unwrap();
     server.pause();
-    let error = store
-        .save(&SessionId::generate(), b"[1]", HOUR, Expected::Absent)
-        .await
-        .unwrap_err();
+    let error = store.save(&SessionId::generate(), b"[1]", HOUR, Expected::Absent).await.unwrap_err();
     server.resume();
     assert_eq!(error.code, ErrorCode::Timeout);
     let message = error.to_string();
-    for part in [
-        "ERR_SESSION_TIMEOUT",
-        "save a session",
-        &server.url(),
-        "connectTimeout 0.3 s",
-        "commandTimeout 0.3 s",
-    ] {
+    for part in ["ERR_SESSION_TIMEOUT", "save a session", &server.url(), "connectTimeout 0.3 s", "commandTimeout 0.3 s"]
+    {
         assert!(message.contains(part), "{part:?} in {message}");
     }
 }
@@ -391,10 +281,7 @@ async fn cluster_outage_and_recovery() {
     options.command_timeout = Duration::from_millis(300);
     let store = RedisStore::new(options).unwrap();
     let id = SessionId::generate();
-    store
-        .save(&id, b"[1]", HOUR, Expected::Absent)
-        .await
-        .unwrap();
+    store.save(&id, b"[1]", HOUR, Expected::Absent).await.unwrap();
 
     // The node that holds the session goes down: its operations fail in time.
     let port = cluster
@@ -402,13 +289,7 @@ async fn cluster_outage_and_recovery() {
         .iter()
         .position(|node| {
             let keys = std::process::Command::new("redis-cli")
-                .args([
-                    "-p",
-                    &node.port.to_string(),
-                    "--raw",
-                    "EXISTS",
-                    &store.key(&id),
-                ])
+                .args(["-p", &node.port.to_string(), "--raw", "EXISTS", &store.key(&id)])
                 .output()
                 .unwrap();
             String::from_utf8_lossy(&keys.stdout).trim() == "1"
@@ -427,10 +308,7 @@ async fn cluster_outage_and_recovery() {
                 break;
             }
             Err(error) => {
-                assert!(
-                    Instant::now() < deadline,
-                    "the cluster store did not recover: {error}"
-                );
+                assert!(Instant::now() < deadline, "the cluster store did not recover: {error}");
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
         }

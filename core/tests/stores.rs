@@ -57,17 +57,9 @@ impl RecordIo for KeyValue {
     async fn get(&self, id: &session_core::id::SessionId) -> session_core::Result<Option<Vec<u8>>> {
         session_core::store::SessionStore::load(&self.0, id).await
     }
-    async fn set(
-        &self,
-        id: &session_core::id::SessionId,
-        record: &[u8],
-        lifetime: Duration,
-    ) -> session_core::Result<()> {
+    async fn set(&self, id: &session_core::id::SessionId, record: &[u8], lifetime: Duration) -> session_core::Result<()> {
         use session_core::store::{Expected, SessionStore};
-        self.0
-            .save(id, record, lifetime, Expected::Any)
-            .await
-            .map(drop)
+        self.0.save(id, record, lifetime, Expected::Any).await.map(drop)
     }
     async fn remove(&self, id: &session_core::id::SessionId) -> session_core::Result<()> {
         session_core::store::SessionStore::delete(&self.0, id).await
@@ -76,10 +68,7 @@ impl RecordIo for KeyValue {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn key_value_driver_store() {
-    let store = Arc::new(KvStore::new(
-        KeyValue(MemoryStore::default()),
-        Duration::from_secs(2),
-    ));
+    let store = Arc::new(KvStore::new(KeyValue(MemoryStore::default()), Duration::from_secs(2)));
     store_checks::compare_and_set(store.as_ref()).await;
     store_checks::records_expire(store.as_ref()).await;
     store_checks::touch_extends_only_the_expected_record(store.as_ref()).await;

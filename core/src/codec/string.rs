@@ -21,9 +21,7 @@ impl JsString {
     /// From Latin-1 bytes (V8's one-byte strings): each byte is one code point.
     pub fn from_latin1(bytes: &[u8]) -> Self {
         if bytes.is_ascii() {
-            return Self {
-                wtf8: bytes.to_vec(),
-            };
+            return Self { wtf8: bytes.to_vec() };
         }
         let mut wtf8 = Vec::with_capacity(bytes.len() + bytes.len() / 2);
         for &b in bytes {
@@ -43,9 +41,7 @@ impl JsString {
     /// From WTF-8 bytes, checked. `None` if the bytes are neither UTF-8 nor canonical WTF-8.
     pub fn from_wtf8(bytes: &[u8]) -> Option<Self> {
         if std::str::from_utf8(bytes).is_ok() || is_canonical_wtf8(bytes) {
-            Some(Self {
-                wtf8: bytes.to_vec(),
-            })
+            Some(Self { wtf8: bytes.to_vec() })
         } else {
             None
         }
@@ -82,19 +78,13 @@ impl JsString {
     pub fn to_string_lossy(&self) -> String {
         match self.as_str() {
             Some(text) => text.to_owned(),
-            None => self
-                .code_points()
-                .map(|cp| char::from_u32(cp).unwrap_or('\u{FFFD}'))
-                .collect(),
+            None => self.code_points().map(|cp| char::from_u32(cp).unwrap_or('\u{FFFD}')).collect(),
         }
     }
 
     /// Code points in order; a lone surrogate comes out as its own value (0xD800..=0xDFFF).
     pub fn code_points(&self) -> CodePoints<'_> {
-        CodePoints {
-            bytes: &self.wtf8,
-            pos: 0,
-        }
+        CodePoints { bytes: &self.wtf8, pos: 0 }
     }
 
     /// The UTF-16 code units, as JS sees the string.
@@ -102,10 +92,7 @@ impl JsString {
         self.code_points().flat_map(|cp| {
             if cp >= 0x10000 {
                 let v = cp - 0x10000;
-                [
-                    Some(0xD800 | (v >> 10) as u16),
-                    Some(0xDC00 | (v & 0x3FF) as u16),
-                ]
+                [Some(0xD800 | (v >> 10) as u16), Some(0xDC00 | (v & 0x3FF) as u16)]
             } else {
                 [Some(cp as u16), None]
             }
@@ -116,9 +103,7 @@ impl JsString {
 
     /// The JS `length`: the number of UTF-16 code units.
     pub fn utf16_len(&self) -> usize {
-        self.code_points()
-            .map(|cp| if cp >= 0x10000 { 2 } else { 1 })
-            .sum()
+        self.code_points().map(|cp| if cp >= 0x10000 { 2 } else { 1 }).sum()
     }
 
     /// Every code point is at most U+00FF, so the string fits V8's one-byte (Latin-1) form.
@@ -130,17 +115,13 @@ impl JsString {
 /// From well-formed UTF-8 (any Rust string).
 impl From<&str> for JsString {
     fn from(text: &str) -> Self {
-        Self {
-            wtf8: text.as_bytes().to_vec(),
-        }
+        Self { wtf8: text.as_bytes().to_vec() }
     }
 }
 
 impl From<String> for JsString {
     fn from(text: String) -> Self {
-        Self {
-            wtf8: text.into_bytes(),
-        }
+        Self { wtf8: text.into_bytes() }
     }
 }
 
@@ -174,10 +155,7 @@ impl Iterator for CodePoints<'_> {
         } else if first < 0xE0 {
             (((first & 0x1F) << 6) | (b[i + 1] as u32 & 0x3F), 2)
         } else if first < 0xF0 {
-            (
-                ((first & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F),
-                3,
-            )
+            (((first & 0x0F) << 12) | ((b[i + 1] as u32 & 0x3F) << 6) | (b[i + 2] as u32 & 0x3F), 3)
         } else {
             (
                 ((first & 0x07) << 18)
@@ -313,12 +291,7 @@ fn is_canonical_wtf8(bytes: &[u8]) -> bool {
         if i + width > bytes.len() || !bytes[i + 1..i + width].iter().all(|c| c & 0xC0 == 0x80) {
             return false;
         }
-        let cp = CodePoints {
-            bytes: &bytes[i..i + width],
-            pos: 0,
-        }
-        .next()
-        .unwrap_or(u32::MAX);
+        let cp = CodePoints { bytes: &bytes[i..i + width], pos: 0 }.next().unwrap_or(u32::MAX);
         let min = [0, 0, 0x80, 0x800, 0x10000][width];
         if cp < min || cp > 0x10FFFF {
             return false;
@@ -341,10 +314,7 @@ mod tests {
     #[test]
     fn utf16_pairs_join_and_lone_surrogates_survive() {
         let s = JsString::from_utf16(&[0x61, 0xD83D, 0xDE00, 0xD800, 0x62, 0xDC00]);
-        assert_eq!(
-            s.utf16_units().collect::<Vec<_>>(),
-            vec![0x61, 0xD83D, 0xDE00, 0xD800, 0x62, 0xDC00]
-        );
+        assert_eq!(s.utf16_units().collect::<Vec<_>>(), vec![0x61, 0xD83D, 0xDE00, 0xD800, 0x62, 0xDC00]);
         assert_eq!(s.as_str(), None);
         assert_eq!(s.to_string_lossy(), "a😀\u{FFFD}b\u{FFFD}");
         assert_eq!(s.utf16_len(), 6);
@@ -359,10 +329,7 @@ mod tests {
         b.push_code_unit(0xD83D);
         b.push_str("x");
         let s = b.finish();
-        assert_eq!(
-            s.utf16_units().collect::<Vec<_>>(),
-            vec![0xD83D, 0xDE00, 0xD83D, 0x78]
-        );
+        assert_eq!(s.utf16_units().collect::<Vec<_>>(), vec![0xD83D, 0xDE00, 0xD83D, 0x78]);
         assert_eq!(s, JsString::from_utf16(&[0xD83D, 0xDE00, 0xD83D, 0x78]));
     }
 

@@ -63,9 +63,7 @@ impl TemporalKind {
     }
 
     pub fn from_tag(tag: &[u8]) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.tag().as_bytes() == tag)
+        Self::ALL.into_iter().find(|kind| kind.tag().as_bytes() == tag)
     }
 
     /// The kind's position in [`TemporalKind::ALL`] (how the V8 hand-off numbers it).
@@ -100,10 +98,7 @@ impl Temporal {
     /// surrogate, a control character, HTML. Every text crosses to JS as plain ASCII.
     pub fn new(kind: TemporalKind, text: &str) -> Option<Self> {
         let grammar = |b: u8| b.is_ascii_alphanumeric() || b" +-:.,/_[]=!".contains(&b);
-        (!text.is_empty() && text.bytes().all(grammar)).then(|| Self {
-            kind,
-            text: text.into(),
-        })
+        (!text.is_empty() && text.bytes().all(grammar)).then(|| Self { kind, text: text.into() })
     }
 
     pub fn kind(&self) -> TemporalKind {
@@ -127,14 +122,7 @@ mod tests {
             assert_eq!(kind.index(), index as u32);
             assert_eq!(TemporalKind::from_index(index as u32), Some(kind));
         }
-        for tag in [
-            "Temporal",
-            "Temporal.",
-            "Temporal.Now",
-            "Temporal.plainDate",
-            "PlainDate",
-            "Temporal.PlainDate ",
-        ] {
+        for tag in ["Temporal", "Temporal.", "Temporal.Now", "Temporal.plainDate", "PlainDate", "Temporal.PlainDate "] {
             assert_eq!(TemporalKind::from_tag(tag.as_bytes()), None, "{tag}");
         }
         assert_eq!(TemporalKind::from_index(8), None);
@@ -160,8 +148,7 @@ mod tests {
             "2020-01-01T10:00[!Europe/Rome][u-ca=islamic-umalqura]",
             "2020-01-01T10:00:00-03:00[America/Argentina/ComodRivadavia]",
         ] {
-            let temporal =
-                Temporal::new(TemporalKind::Duration, text).unwrap_or_else(|| panic!("{text}"));
+            let temporal = Temporal::new(TemporalKind::Duration, text).unwrap_or_else(|| panic!("{text}"));
             assert_eq!(temporal.text(), text);
         }
         for text in [
@@ -177,11 +164,7 @@ mod tests {
             "\u{FFFD}",
             "2020-01-01T00:00Z\u{0}",
         ] {
-            assert_eq!(
-                Temporal::new(TemporalKind::PlainDate, text),
-                None,
-                "{text:?}"
-            );
+            assert_eq!(Temporal::new(TemporalKind::PlainDate, text), None, "{text:?}");
         }
     }
 }

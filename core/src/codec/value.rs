@@ -19,8 +19,7 @@ pub type NodeId = u32;
 
 /// A hash map keyed by node id. Ids are small dense integers: a multiplicative hash spreads them
 /// over the table as well as SipHash would, for a fraction of its cost.
-pub type NodeMap<V> =
-    std::collections::HashMap<NodeId, V, std::hash::BuildHasherDefault<NodeIdHasher>>;
+pub type NodeMap<V> = std::collections::HashMap<NodeId, V, std::hash::BuildHasherDefault<NodeIdHasher>>;
 
 #[derive(Default)]
 pub struct NodeIdHasher(u64);
@@ -85,10 +84,7 @@ pub enum Array {
     /// `length == items.len()`, every index present.
     Dense(Vec<NodeId>),
     /// Only the present indices, ascending and unique, each below `length`.
-    Holey {
-        length: u32,
-        items: Vec<(u32, NodeId)>,
-    },
+    Holey { length: u32, items: Vec<(u32, NodeId)> },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -142,10 +138,7 @@ impl RegExpFlags {
     }
 
     pub fn has(self, letter: u8) -> bool {
-        Self::ORDER
-            .iter()
-            .position(|&l| l == letter)
-            .is_some_and(|i| self.0 & (1 << i) != 0)
+        Self::ORDER.iter().position(|&l| l == letter).is_some_and(|i| self.0 & (1 << i) != 0)
     }
 
     pub fn is_empty(self) -> bool {
@@ -223,10 +216,7 @@ impl ViewKind {
     /// Bytes per element (1 for a DataView, whose length counts bytes).
     pub fn element_size(self) -> u64 {
         match self {
-            ViewKind::Int8Array
-            | ViewKind::Uint8Array
-            | ViewKind::Uint8ClampedArray
-            | ViewKind::DataView => 1,
+            ViewKind::Int8Array | ViewKind::Uint8Array | ViewKind::Uint8ClampedArray | ViewKind::DataView => 1,
             ViewKind::Int16Array | ViewKind::Uint16Array | ViewKind::Float16Array => 2,
             ViewKind::Int32Array | ViewKind::Uint32Array | ViewKind::Float32Array => 4,
             ViewKind::Float64Array | ViewKind::BigInt64Array | ViewKind::BigUint64Array => 8,
@@ -240,9 +230,7 @@ impl Graph {
     }
 
     pub fn with_capacity(nodes: usize) -> Self {
-        Self {
-            nodes: Vec::with_capacity(nodes),
-        }
+        Self { nodes: Vec::with_capacity(nodes) }
     }
 
     /// Adds a node and returns its id.
@@ -327,8 +315,7 @@ impl Graph {
             match self.node(node).nth_child(next) {
                 Some(child) => {
                     top.1 += 1;
-                    let is_new_container = self.get(child).is_some_and(Node::is_container)
-                        && seen.insert(child, ()).is_none();
+                    let is_new_container = self.get(child).is_some_and(Node::is_container) && seen.insert(child, ()).is_none();
                     if is_new_container {
                         stack.push((child, 0));
                         deepest = deepest.max(stack.len());
@@ -346,10 +333,7 @@ impl Graph {
 impl Node {
     /// An array, object, Map or Set: a value that nests others.
     pub fn is_container(&self) -> bool {
-        matches!(
-            self,
-            Node::Array(_) | Node::Object(_) | Node::Map(_) | Node::Set(_)
-        )
+        matches!(self, Node::Array(_) | Node::Object(_) | Node::Map(_) | Node::Set(_))
     }
 
     /// The `n`-th child of a container, in the order of [`Node::for_each_child`].
@@ -358,9 +342,7 @@ impl Node {
             Node::Array(Array::Dense(items)) => items.get(n).copied(),
             Node::Array(Array::Holey { items, .. }) => items.get(n).map(|&(_, id)| id),
             Node::Object(object) => object.props.get(n).map(|&(_, id)| id),
-            Node::Map(entries) => entries
-                .get(n / 2)
-                .map(|&(k, v)| if n.is_multiple_of(2) { k } else { v }),
+            Node::Map(entries) => entries.get(n / 2).map(|&(k, v)| if n.is_multiple_of(2) { k } else { v }),
             Node::Set(values) => values.get(n).copied(),
             _ => None,
         }
@@ -403,12 +385,7 @@ impl Node {
     pub fn is_primitive(&self) -> bool {
         matches!(
             self,
-            Node::Undefined
-                | Node::Null
-                | Node::Bool(_)
-                | Node::Number(_)
-                | Node::String(_)
-                | Node::BigInt(_)
+            Node::Undefined | Node::Null | Node::Bool(_) | Node::Number(_) | Node::String(_) | Node::BigInt(_)
         )
     }
 }
@@ -432,10 +409,7 @@ mod tests {
         let mut graph = Graph::new();
         let leaf = graph.push(Node::Number(1.0));
         let inner = graph.push(Node::Array(Array::Dense(vec![leaf])));
-        let middle = graph.push(Node::Object(Object {
-            null_prototype: false,
-            props: vec![("a".into(), inner)],
-        }));
+        let middle = graph.push(Node::Object(Object { null_prototype: false, props: vec![("a".into(), inner)] }));
         // The outer array refers to `inner` directly and through `middle`: first visit at depth 2.
         let outer = graph.push(Node::Array(Array::Dense(vec![inner, middle, leaf])));
         assert_eq!(graph.nesting_depth(outer), 2);
@@ -452,16 +426,10 @@ mod tests {
         let s = a.push(Node::String("x".into()));
         let arr = a.push(Node::Array(Array::Dense(vec![s, s])));
         let mut b = Graph::new();
-        let obj = b.push(Node::Object(Object {
-            null_prototype: false,
-            props: vec![],
-        }));
+        let obj = b.push(Node::Object(Object { null_prototype: false, props: vec![] }));
         let cyc = b.push(Node::Array(Array::Dense(vec![obj, 1])));
         let offset = a.append(b);
-        assert_eq!(
-            a.node(cyc + offset),
-            &Node::Array(Array::Dense(vec![obj + offset, 1 + offset]))
-        );
+        assert_eq!(a.node(cyc + offset), &Node::Array(Array::Dense(vec![obj + offset, 1 + offset])));
         let out = a.extract(arr);
         assert_eq!(out.len(), 2);
         assert_eq!(out.node(0), &Node::Array(Array::Dense(vec![1, 1])));

@@ -55,16 +55,10 @@ async fn execute(plan: &mut CommitPlan, deadline: Deadline) -> Result<Outcome> {
     let write = plan.write.take();
     let plan = &*plan;
     let changes: Vec<(&str, &Change)> = plan.changes.iter().map(|(k, c)| (k.as_str(), c)).collect();
-    let has_values = changes
-        .iter()
-        .any(|(_, change)| matches!(change, Change::Set { .. }));
+    let has_values = changes.iter().any(|(_, change)| matches!(change, Change::Set { .. }));
     let outcome = match write {
         None => Outcome::Unchanged,
-        Some(WritePlan::Merge {
-            id,
-            loaded,
-            create_if_missing,
-        }) => {
+        Some(WritePlan::Merge { id, loaded, create_if_missing }) => {
             let had_record = matches!(loaded, Loaded::Parsed(..) | Loaded::Record(_));
             match merge_into(plan, &id, loaded, &changes, deadline).await? {
                 MergeOutcome::Written(outcome) => outcome,
@@ -75,50 +69,16 @@ async fn execute(plan: &mut CommitPlan, deadline: Deadline) -> Result<Outcome> {
                 // No record because the id was never ours (a stale or forged cookie, or an expired
                 // session): the values go to a new id. Only an id the application chose with
                 // load(id) is created as it is.
-                MergeOutcome::Absent if create_if_missing => {
-                    create(plan, &id, Source::Chosen, &changes, deadline).await?
-                }
-                MergeOutcome::Absent => {
-                    create(
-                        plan,
-                        &SessionId::generate(),
-                        Source::Fresh,
-                        &changes,
-                        deadline,
-                    )
-                    .await?
-                }
+                MergeOutcome::Absent if create_if_missing => create(plan, &id, Source::Chosen, &changes, deadline).await?,
+                MergeOutcome::Absent => create(plan, &SessionId::generate(), Source::Fresh, &changes, deadline).await?,
             }
         }
-        Some(WritePlan::Create {
-            id,
-            from: Some(from),
-            chosen,
-        }) => {
-            create(
-                plan,
-                &id,
-                Source::Regenerated { from, chosen },
-                &changes,
-                deadline,
-            )
-            .await?
+        Some(WritePlan::Create { id, from: Some(from), chosen }) => {
+            create(plan, &id, Source::Regenerated { from, chosen }, &changes, deadline).await?
         }
-        Some(WritePlan::Create {
-            id,
-            from: None,
-            chosen: true,
-        }) => create(plan, &id, Source::Chosen, &changes, deadline).await?,
-        Some(WritePlan::Create {
-            id,
-            from: None,
-            chosen: false,
-        }) => create(plan, &id, Source::Fresh, &changes, deadline).await?,
-        Some(WritePlan::Touch {
-            id,
-            record,
-            lifetime,
-        }) => {
+        Some(WritePlan::Create { id, from: None, chosen: true }) => create(plan, &id, Source::Chosen, &changes, deadline).await?,
+        Some(WritePlan::Create { id, from: None, chosen: false }) => create(plan, &id, Source::Fresh, &changes, deadline).await?,
+        Some(WritePlan::Touch { id, record, lifetime }) => {
             let touch = plan.config.store.touch(&id, &record, lifetime);
             match deadline.run("extending the session", touch).await? {
                 true => Outcome::Touched,
@@ -176,12 +136,7 @@ async fn merge_into(
         let (merged, lifetime) = merge(&plan.config, base, changes)?;
         let save = store.save(id, &merged, lifetime, Expected::Current(record));
         match deadline.run("saving the session", save).await? {
-            Saved::Done => {
-                return Ok(MergeOutcome::Written(Outcome::Written {
-                    id: id.clone(),
-                    record: merged,
-                }))
-            }
+            Saved::Done => return Ok(MergeOutcome::Written(Outcome::Written { id: id.clone(), record: merged })),
             Saved::Conflict(now) => current = now,
         }
         back_off(attempt, deadline).await?;
@@ -199,10 +154,7 @@ enum Source {
     Chosen,
     /// A regenerated session: its old id, and its record as this request loaded it; whether the
     /// application chose the new id.
-    Regenerated {
-        from: (SessionId, Option<Vec<u8>>),
-        chosen: bool,
-    },
+    Regenerated { from: (SessionId, Option<Vec<u8>>), chosen: bool },
 }
 
 /// Stores the values as the new session `id`: those of the regenerated session (its live record,
@@ -221,29 +173,13 @@ async fn create(
     deadline: Deadline,
 ) -> Result<Outcome> {
     let store = plan.config.store.as_ref();
-    let written = |record: Vec<u8>| Outcome::Written {
-        id: id.clone(),
-        record,
-    };
+    let written = |record: Vec<u8>| Outcome::Written { id: id.clone(), record };
     let (from_id, loaded, chosen) = match source {
-        Source::Regenerated {
-            from: (from_id, loaded),
-            chosen,
-        } => (from_id, loaded, chosen),
+        Source::Regenerated { from: (from_id, loaded), chosen } => (from_id, loaded, chosen),
         Source::Fresh | Source::Chosen => {
-            let expected = if matches!(source, Source::Fresh) {
-                Expected::Any
-            } else {
-                Expected::Absent
-            };
+            let expected = if matches!(source, Source::Fresh) { Expected::Any } else { Expected::Absent };
             let (merged, lifetime) = merge(&plan.config, Base::Stored(None), changes)?;
-            return match deadline
-                .run(
-                    "saving the session",
-                    store.save(id, &merged, lifetime, expected),
-                )
-                .await?
-            {
+            return match deadline.run("saving the session", store.save(id, &merged, lifetime, expected)).await? {
                 Saved::Done => Ok(written(merged)),
                 Saved::Conflict(_) => Err(id_taken()),
             };
@@ -256,28 +192,17 @@ async fn create(
     };
     let mut attempt = 0u32;
     loop {
-        let live_source = source
-            .as_deref()
-            .filter(|record| Ended::of(record).is_none());
+        let live_source = source.as_deref().filter(|record| Ended::of(record).is_none());
         let (merged, lifetime) = merge(&plan.config, Base::Stored(live_source), changes)?;
         // A chosen id must be free the first time; later rounds overwrite what this one wrote.
-        let expected = if chosen && attempt == 0 {
-            Expected::Absent
-        } else {
-            Expected::Any
-        };
+        let expected = if chosen && attempt == 0 { Expected::Absent } else { Expected::Any };
         let save = store.save(id, &merged, lifetime, expected);
         if let Saved::Conflict(_) = deadline.run("saving the regenerated session", save).await? {
             return Err(id_taken());
         }
-        let Some(old) = live_source else {
-            return Ok(written(merged));
-        };
+        let Some(old) = live_source else { return Ok(written(merged)) };
         let retire = store.save(&from_id, RETIRED, RETIRED_LIFETIME, Expected::Current(old));
-        match deadline
-            .run("retiring the regenerated session's old id", retire)
-            .await
-        {
+        match deadline.run("retiring the regenerated session's old id", retire).await {
             Ok(Saved::Done) => return Ok(written(merged)),
             Ok(Saved::Conflict(now)) if back_off(attempt, deadline).await.is_ok() => source = now,
             Ok(Saved::Conflict(_)) | Err(_) => {
@@ -299,20 +224,14 @@ fn id_taken() -> Error {
 /// unavailable still gets the old id retired. A request that writes to the old id meanwhile loses
 /// that write (it raced with the regeneration); the values are safe under the new id.
 fn retire_later(config: Arc<SessionConfig>, id: SessionId) {
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return;
-    };
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
     runtime.spawn(async move {
         for attempt in 0..5u32 {
             tokio::time::sleep(Duration::from_millis(250) * 2u32.pow(attempt)).await;
             let deadline = Deadline::after(config.timeout);
-            let Ok(_turn) = take_turn(&config, &id, deadline).await else {
-                continue;
-            };
+            let Ok(_turn) = take_turn(&config, &id, deadline).await else { continue };
             let store = config.store.as_ref();
-            let Ok(Some(current)) = read(store, &id, deadline).await else {
-                continue;
-            };
+            let Ok(Some(current)) = read(store, &id, deadline).await else { continue };
             if Ended::of(&current).is_some() {
                 return;
             }
@@ -326,12 +245,7 @@ fn retire_later(config: Arc<SessionConfig>, id: SessionId) {
 
 /// Replaces the live record of `id` with a tombstone, compare-and-set (so a record that is gone
 /// stays gone rather than becoming a tombstone for an id nobody used).
-async fn tombstone(
-    plan: &CommitPlan,
-    id: &SessionId,
-    loaded: Option<Vec<u8>>,
-    deadline: Deadline,
-) -> Result<()> {
+async fn tombstone(plan: &CommitPlan, id: &SessionId, loaded: Option<Vec<u8>>, deadline: Deadline) -> Result<()> {
     let store = plan.config.store.as_ref();
     let _turn = take_turn(&plan.config, id, deadline).await?;
     let mut current = match loaded {
@@ -340,12 +254,7 @@ async fn tombstone(
     };
     let mut attempt = 0u32;
     loop {
-        let Some(record) = current
-            .as_deref()
-            .filter(|record| Ended::of(record).is_none())
-        else {
-            return Ok(());
-        };
+        let Some(record) = current.as_deref().filter(|record| Ended::of(record).is_none()) else { return Ok(()) };
         let destroy = store.save(id, TOMBSTONE, TOMBSTONE_LIFETIME, Expected::Current(record));
         match deadline.run("destroying the session", destroy).await? {
             Saved::Done => return Ok(()),
@@ -357,11 +266,7 @@ async fn tombstone(
 }
 
 /// The merged record and how long the store should keep it ([`super::expiry::store_lifetime`]).
-pub(super) fn merge(
-    config: &SessionConfig,
-    base: Base<'_>,
-    changes: &[(&str, &Change)],
-) -> Result<(Vec<u8>, Duration)> {
+pub(super) fn merge(config: &SessionConfig, base: Base<'_>, changes: &[(&str, &Change)]) -> Result<(Vec<u8>, Duration)> {
     let now = now_ms();
     let merged = record::merge(base, changes.iter().copied(), now, &config.limits)?;
     let max_size = config.limits.max_size;
@@ -375,11 +280,7 @@ pub(super) fn merge(
     Ok((merged.record, lifetime))
 }
 
-pub(super) async fn read(
-    store: &dyn SessionStore,
-    id: &SessionId,
-    deadline: Deadline,
-) -> Result<Option<Vec<u8>>> {
+pub(super) async fn read(store: &dyn SessionStore, id: &SessionId, deadline: Deadline) -> Result<Option<Vec<u8>>> {
     deadline.run("loading the session", store.load(id)).await
 }
 
@@ -389,14 +290,7 @@ pub(super) async fn take_turn(
     id: &SessionId,
     deadline: Deadline,
 ) -> Result<crate::keyed_locks::KeyGuard> {
-    config
-        .turns
-        .lock(
-            id,
-            deadline,
-            "waiting for the session's other requests to save",
-        )
-        .await
+    config.turns.lock(id, deadline, "waiting for the session's other requests to save").await
 }
 
 /// Before a retry: nothing after the first conflict (it only means the record changed since this
@@ -405,9 +299,7 @@ pub(super) async fn take_turn(
 pub(super) async fn back_off(attempt: u32, deadline: Deadline) -> Result<()> {
     if attempt > 0 {
         use std::hash::{BuildHasher, Hasher};
-        let random = std::collections::hash_map::RandomState::new()
-            .build_hasher()
-            .finish();
+        let random = std::collections::hash_map::RandomState::new().build_hasher().finish();
         let ceiling_us = 1000u64 << attempt.min(6);
         let pause = Duration::from_micros(random % ceiling_us).min(deadline.remaining());
         tokio::time::sleep(pause).await;

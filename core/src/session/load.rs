@@ -17,11 +17,8 @@ pub async fn load(session: &Mutex<Session>) -> Result<()> {
         }
     };
     let deadline = Deadline::after(config.timeout);
-    let record = deadline
-        .run("loading the session", config.store.load_with_expiry(&id))
-        .await?;
+    let record = deadline.run("loading the session", config.store.load_with_expiry(&id)).await?;
     // Parsed here, on this worker thread, before the session's lock is taken.
-    let loaded =
-        record.map(|(record, expires_at)| LoadedRecord::new(record, expires_at, &config.limits));
+    let loaded = record.map(|(record, expires_at)| LoadedRecord::new(record, expires_at, &config.limits));
     lock(session).apply_load(&id, loaded)
 }

@@ -131,15 +131,10 @@ enum Stored {
     /// tombstone and drops this request's changes instead of starting a session in its place.
     Ended(Ended),
     /// Loaded: the record as stored, and parsed (shared with a commit that merges into it).
-    Found {
-        record: Vec<u8>,
-        parsed: Arc<Record>,
-    },
+    Found { record: Vec<u8>, parsed: Arc<Record> },
     /// Committed by this request: the record as written. Its values are parsed only if they are
     /// read again (they are loaded then), which few requests do after their commit.
-    Written {
-        record: Vec<u8>,
-    },
+    Written { record: Vec<u8> },
 }
 
 impl Stored {
@@ -184,11 +179,7 @@ pub struct LoadedRecord {
 impl LoadedRecord {
     pub fn new(record: Vec<u8>, expires_at: Option<f64>, limits: &Limits) -> Self {
         let parsed = Record::parse(&record, limits);
-        Self {
-            record,
-            parsed,
-            expires_at,
-        }
+        Self { record, parsed, expires_at }
     }
 }
 
@@ -271,17 +262,13 @@ impl Session {
             Origin::Cookie => matches!(self.stored, Stored::Found { .. } | Stored::Written { .. }),
             Origin::Fresh | Origin::Chosen | Origin::Loaded => true,
         };
-        self.id
-            .as_ref()
-            .filter(|_| verified && !matches!(self.stored, Stored::Ended(_)))
+        self.id.as_ref().filter(|_| verified && !matches!(self.stored, Stored::Ended(_)))
     }
 
     /// The id whose record must be loaded before the stored values can be read, if any.
     pub fn load_needed(&self) -> Option<SessionId> {
         match (&self.stored, &self.id) {
-            (Stored::NotLoaded | Stored::Written { .. }, Some(id))
-                if !self.cleared && !self.origin.is_new() =>
-            {
+            (Stored::NotLoaded | Stored::Written { .. }, Some(id)) if !self.cleared && !self.origin.is_new() => {
                 Some(id.clone())
             }
             _ => None,
@@ -293,12 +280,7 @@ impl Session {
         if self.id.as_ref() != Some(id) || self.load_needed().is_none() {
             return Ok(()); // the session moved on while the record was read
         }
-        let Some(LoadedRecord {
-            record,
-            parsed,
-            expires_at,
-        }) = loaded
-        else {
+        let Some(LoadedRecord { record, parsed, expires_at }) = loaded else {
             self.stored = Stored::Missing;
             if self.origin == Origin::Cookie {
                 // No record for the id the client sent: never adopt a client-chosen id.
@@ -315,10 +297,7 @@ impl Session {
             Ok(parsed) => {
                 let now = now_ms();
                 let created = parsed.created();
-                self.stored = Stored::Found {
-                    record,
-                    parsed: Arc::new(parsed),
-                };
+                self.stored = Stored::Found { record, parsed: Arc::new(parsed) };
                 if expiry::past_absolute_timeout(&self.config, created, now) {
                     // Its time is up however active it was: it ends now, as a destroyed session
                     // does (and a later set() starts a new one).
@@ -331,15 +310,9 @@ impl Session {
             Err(error) => {
                 // As Astro does: a record that cannot be read is destroyed, so the next request
                 // starts afresh instead of failing forever.
-                self.stored = Stored::Found {
-                    record,
-                    parsed: Arc::new(Record::empty()),
-                };
+                self.stored = Stored::Found { record, parsed: Arc::new(Record::empty()) };
                 self.destroy();
-                Err(Error::parse(format!(
-                    "the stored session could not be read and was discarded: {}",
-                    error.message
-                )))
+                Err(Error::parse(format!("the stored session could not be read and was discarded: {}", error.message)))
             }
         }
     }
@@ -349,33 +322,24 @@ impl Session {
         check_key(key)?;
         if let Some(change) = self.changes.get(key) {
             return match change {
-                Change::Set { handoff, .. } => {
-                    Ok(Lookup::Ready(Some(self.handoff_as_v8(handoff)?)))
-                }
+                Change::Set { handoff, .. } => Ok(Lookup::Ready(Some(self.handoff_as_v8(handoff)?))),
                 Change::Delete => Ok(Lookup::Ready(None)),
             };
         }
         if let Some(taken) = self.consumed.get(key) {
             return Ok(Lookup::Ready(taken.clone()));
         }
-        let Lookup::Ready(record) = self.stored_record() else {
-            return Ok(Lookup::NeedsLoad);
-        };
-        if record.is_some_and(|record| record.entry(key, now_ms()).is_some_and(|entry| entry.flash))
-        {
+        let Lookup::Ready(record) = self.stored_record() else { return Ok(Lookup::NeedsLoad) };
+        if record.is_some_and(|record| record.entry(key, now_ms()).is_some_and(|entry| entry.flash)) {
             return Ok(Lookup::NeedsConsume(vec![key.to_owned()]));
         }
         // (A value can expire between the load and this read.)
         let now = now_ms();
-        let Some((record, entry)) =
-            record.and_then(|record| Some((record, record.entry(key, now)?)))
-        else {
+        let Some((record, entry)) = record.and_then(|record| Some((record, record.entry(key, now)?))) else {
             return Ok(Lookup::Ready(None));
         };
         let mut budget = record.read_budget(&self.config.limits);
-        let value = record
-            .value_v8(entry, &mut budget)
-            .map_err(|error| in_value(key, error))?;
+        let value = record.value_v8(entry, &mut budget).map_err(|error| in_value(key, error))?;
         Ok(Lookup::Ready(Some(value)))
     }
 
@@ -389,47 +353,30 @@ impl Session {
             return Ok(Lookup::Ready(taken.is_some()));
         }
         let now = now_ms();
-        Ok(self
-            .stored_record()
-            .map(|record| record.is_some_and(|record| record.entry(key, now).is_some())))
+        Ok(self.stored_record().map(|record| record.is_some_and(|record| record.entry(key, now).is_some())))
     }
 
     /// The keys of the session in order: stored keys where they were, new keys after them.
     pub fn keys(&self) -> Lookup<Vec<String>> {
-        let Lookup::Ready(record) = self.stored_record() else {
-            return Lookup::NeedsLoad;
-        };
+        let Lookup::Ready(record) = self.stored_record() else { return Lookup::NeedsLoad };
         let now = now_ms();
         let stored_keys = record.into_iter().flat_map(|record| record.live_keys(now));
         let taken_by_another = |key: &str| matches!(self.consumed.get(key), Some(None));
         let in_record = |key: &str| record.is_some_and(|record| record.entry(key, now).is_some());
         // Flash values this request took are no longer in the stored record, but are its to read.
-        let taken_here = self
-            .consumed
-            .iter()
-            .filter(|(key, value)| value.is_some() && !in_record(key))
-            .map(|(key, _)| key.as_str());
+        let taken_here = self.consumed.iter().filter(|(key, value)| value.is_some() && !in_record(key)).map(|(key, _)| key.as_str());
         let keys = stored_keys
             .filter(|key| !self.changes.contains_key(*key) && !taken_by_another(key))
             .chain(taken_here.filter(|key| !self.changes.contains_key(*key)))
-            .chain(
-                self.changes
-                    .iter()
-                    .filter(|(_, change)| matches!(change, Change::Set { .. }))
-                    .map(|(key, _)| key.as_str()),
-            );
+            .chain(self.changes.iter().filter(|(_, change)| matches!(change, Change::Set { .. })).map(|(key, _)| key.as_str()));
         Lookup::Ready(keys.map(str::to_owned).collect())
     }
 
     /// Every (key, value in V8's format) in the order of [`Session::keys`]. The values share one
     /// budget, so that a hostile record cannot expand through many keys either.
     pub fn entries(&self) -> Result<Lookup<Vec<KeyValue>>> {
-        let Lookup::Ready(keys) = self.keys() else {
-            return Ok(Lookup::NeedsLoad);
-        };
-        let Lookup::Ready(record) = self.stored_record() else {
-            return Ok(Lookup::NeedsLoad);
-        };
+        let Lookup::Ready(keys) = self.keys() else { return Ok(Lookup::NeedsLoad) };
+        let Lookup::Ready(record) = self.stored_record() else { return Ok(Lookup::NeedsLoad) };
         let now = now_ms();
         let untaken: Vec<String> = record
             .into_iter()
@@ -456,9 +403,7 @@ impl Session {
                 Some(Change::Set { handoff, .. }) => self.handoff_as_v8(handoff)?,
                 Some(Change::Delete) => continue,
                 None => match record.and_then(|record| Some((record, record.entry(&key, now)?))) {
-                    Some((record, entry)) => record
-                        .value_v8(entry, &mut budget)
-                        .map_err(|error| in_value(&key, error))?,
+                    Some((record, entry)) => record.value_v8(entry, &mut budget).map_err(|error| in_value(&key, error))?,
                     None => continue,
                 },
             };
@@ -478,13 +423,7 @@ impl Session {
         self.put(key, handoff, ttl, true)
     }
 
-    fn put(
-        &mut self,
-        key: &str,
-        handoff: Vec<u8>,
-        ttl: Option<Duration>,
-        flash: bool,
-    ) -> Result<()> {
+    fn put(&mut self, key: &str, handoff: Vec<u8>, ttl: Option<Duration>, flash: bool) -> Result<()> {
         check_key(key)?;
         let max_size = self.config.limits.max_size;
         if handoff.len() > max_size {
@@ -497,18 +436,9 @@ impl Session {
             self.id = Some(SessionId::generate());
             self.origin = Origin::Fresh;
         }
-        let expires = ttl
-            .or(self.config.default_ttl)
-            .map(|ttl| now_ms() + ttl.as_millis() as f64);
+        let expires = ttl.or(self.config.default_ttl).map(|ttl| now_ms() + ttl.as_millis() as f64);
         self.consumed.shift_remove(key);
-        self.changes.insert(
-            key.to_owned(),
-            Change::Set {
-                handoff,
-                expires,
-                flash,
-            },
-        );
+        self.changes.insert(key.to_owned(), Change::Set { handoff, expires, flash });
         Ok(())
     }
 
@@ -525,9 +455,7 @@ impl Session {
         if let Some(id) = self.id.take() {
             if !self.origin.is_new() {
                 match std::mem::replace(&mut self.stored, Stored::Missing) {
-                    Stored::Found { record, .. } | Stored::Written { record } => {
-                        self.destroyed.push((id, Some(record)))
-                    }
+                    Stored::Found { record, .. } | Stored::Written { record } => self.destroyed.push((id, Some(record))),
                     Stored::NotLoaded | Stored::Missing => self.destroyed.push((id, None)),
                     // Already a tombstone.
                     Stored::Ended(_) => {}
@@ -552,14 +480,10 @@ impl Session {
     /// A chosen id is stored only if no session has it yet (the commit fails otherwise).
     pub fn regenerate(&mut self, new_id: Option<SessionId>) -> Result<()> {
         if self.load_needed().is_some() {
-            return Err(Error::storage(
-                "regenerate() needs the session loaded first",
-            ));
+            return Err(Error::storage("regenerate() needs the session loaded first"));
         }
         let has_record = !matches!(self.stored, Stored::Missing | Stored::Ended(_));
-        if let (Some(id), Origin::Cookie | Origin::Loaded, true) =
-            (self.id.take(), self.origin, has_record)
-        {
+        if let (Some(id), Origin::Cookie | Origin::Loaded, true) = (self.id.take(), self.origin, has_record) {
             if self.regenerated_from.is_none() {
                 self.regenerated_from = Some((id, self.stored.record().cloned()));
             }
@@ -606,33 +530,19 @@ impl Session {
         let mut changes = std::mem::take(&mut self.changes);
         let regenerated_from = self.regenerated_from.take();
         let touch_due = std::mem::take(&mut self.touch_due);
-        if self.config.absolute_timeout.is_some()
-            && !changes.is_empty()
-            && self.lacks_creation_time()
-        {
+        if self.config.absolute_timeout.is_some() && !changes.is_empty() && self.lacks_creation_time() {
             // The absolute timeout runs from now for a session that has no creation time yet (a
             // new one, or one made before the option was set).
             changes.insert(CREATED_KEY.to_owned(), Change::set_number(now_ms()));
         }
         let write = match (&self.id, self.origin) {
-            (Some(id), _) if changes.is_empty() && regenerated_from.is_none() => {
-                match (&self.stored, touch_due) {
-                    (Stored::Found { record, parsed }, true) => {
-                        let lifetime = expiry::store_lifetime(
-                            &self.config,
-                            parsed.latest_expiry(),
-                            parsed.created(),
-                            now_ms(),
-                        );
-                        Some(WritePlan::Touch {
-                            id: id.clone(),
-                            record: record.clone(),
-                            lifetime,
-                        })
-                    }
-                    _ => None,
+            (Some(id), _) if changes.is_empty() && regenerated_from.is_none() => match (&self.stored, touch_due) {
+                (Stored::Found { record, parsed }, true) => {
+                    let lifetime = expiry::store_lifetime(&self.config, parsed.latest_expiry(), parsed.created(), now_ms());
+                    Some(WritePlan::Touch { id: id.clone(), record: record.clone(), lifetime })
                 }
-            }
+                _ => None,
+            },
             (Some(id), origin) if origin.is_new() => Some(WritePlan::Create {
                 id: id.clone(),
                 from: regenerated_from.clone(),
@@ -641,9 +551,7 @@ impl Session {
             (Some(id), origin) => Some(WritePlan::Merge {
                 id: id.clone(),
                 loaded: match &self.stored {
-                    Stored::Found { record, parsed } => {
-                        Loaded::Parsed(record.clone(), parsed.clone())
-                    }
+                    Stored::Found { record, parsed } => Loaded::Parsed(record.clone(), parsed.clone()),
                     Stored::Written { record } => Loaded::Record(record.clone()),
                     Stored::Ended(ended) => Loaded::Ended(*ended),
                     Stored::NotLoaded | Stored::Missing => Loaded::Nothing,
@@ -754,20 +662,13 @@ impl Session {
     /// trailer or be devalue text, and the value may be of any shape the hand-off allowed).
     fn handoff_as_v8(&self, handoff: &[u8]) -> Result<Vec<u8>> {
         let (graph, root) = decode_handoff(handoff)?;
-        v8::write_within(
-            &graph,
-            root,
-            &mut self.config.limits.read_budget(handoff.len()),
-        )
+        v8::write_within(&graph, root, &mut self.config.limits.read_budget(handoff.len()))
     }
 }
 
 /// A value's error, said of its key.
 fn in_value(key: &str, error: Error) -> Error {
-    Error::new(
-        error.code,
-        format!("the value of {key:?} could not be read: {}", error.message),
-    )
+    Error::new(error.code, format!("the value of {key:?} could not be read: {}", error.message))
 }
 
 /// What a commit must do, taken out of a [`Session`] by [`Session::plan_commit`].
@@ -793,26 +694,14 @@ enum Loaded {
 
 enum WritePlan {
     /// Merge the changes into the record of `id`, starting from what this request `loaded`.
-    Merge {
-        id: SessionId,
-        loaded: Loaded,
-        create_if_missing: bool,
-    },
+    Merge { id: SessionId, loaded: Loaded, create_if_missing: bool },
     /// Store a new session `id`: the values of `from` (a regenerated session, its record as
     /// loaded) with the changes applied, then retire `from`. An id the application `chosen` is
     /// stored only if no session has it yet.
-    Create {
-        id: SessionId,
-        from: Option<(SessionId, Option<Vec<u8>>)>,
-        chosen: bool,
-    },
+    Create { id: SessionId, from: Option<(SessionId, Option<Vec<u8>>)>, chosen: bool },
     /// Nothing changed, but a read found the session half-way through its idle timeout: make the
     /// store keep `record` (if it is still what is stored) for `lifetime` from now.
-    Touch {
-        id: SessionId,
-        record: Vec<u8>,
-        lifetime: Duration,
-    },
+    Touch { id: SessionId, record: Vec<u8>, lifetime: Duration },
 }
 
 impl<T> Lookup<T> {
@@ -828,9 +717,7 @@ impl<T> Lookup<T> {
 /// The session behind a lock. Session methods leave the state consistent at every step, so a
 /// poisoned lock is usable.
 pub fn lock(session: &std::sync::Mutex<Session>) -> std::sync::MutexGuard<'_, Session> {
-    session
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    session.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn check_key(key: &str) -> Result<()> {
@@ -845,3 +732,4 @@ fn check_key(key: &str) -> Result<()> {
     }
     Ok(())
 }
+

@@ -53,9 +53,7 @@ pub async fn update(
         super::check_key(key)?;
         match session.stored_id() {
             Some(id) if !session.changes.contains_key(key) => {
-                let expires = ttl
-                    .or(session.config.default_ttl)
-                    .map(|ttl| now_ms() + ttl.as_millis() as f64);
+                let expires = ttl.or(session.config.default_ttl).map(|ttl| now_ms() + ttl.as_millis() as f64);
                 (id, session.config.clone(), expires)
             }
             // Not stored yet (no one else can write it), or already changed by this request: the
@@ -74,11 +72,7 @@ pub async fn update(
         _ => take_turn(&config, &id, deadline).await?,
     };
     let mut current = read(store, &id, deadline).await?;
-    let change = Change::Set {
-        handoff,
-        expires,
-        flash: false,
-    };
+    let change = Change::Set { handoff, expires, flash: false };
     let mut attempt = 0u32;
     loop {
         let Some(text) = current.as_deref().filter(|text| Ended::of(text).is_none()) else {
@@ -141,21 +135,15 @@ pub async fn consume(session: &Mutex<Session>, keys: Vec<String>) -> Result<()> 
             };
             taken.push((key.clone(), value));
         }
-        let removals: Vec<(&str, &Change)> = taken
-            .iter()
-            .filter(|(_, value)| value.is_some())
-            .map(|(key, _)| (key.as_str(), &Change::Delete))
-            .collect();
+        let removals: Vec<(&str, &Change)> =
+            taken.iter().filter(|(_, value)| value.is_some()).map(|(key, _)| (key.as_str(), &Change::Delete)).collect();
         if removals.is_empty() {
             lock(session).took(&id, taken, None);
             return Ok(());
         }
         let (merged, lifetime) = merge(&config, Base::Parsed(Arc::new(record)), &removals)?;
         let save = store.save(&id, &merged, lifetime, Expected::Current(text));
-        match deadline
-            .run("taking the session's flash values", save)
-            .await?
-        {
+        match deadline.run("taking the session's flash values", save).await? {
             Saved::Done => {
                 lock(session).took(&id, taken, Some(merged));
                 return Ok(());
@@ -172,9 +160,7 @@ impl Session {
     fn stored_id(&self) -> Option<SessionId> {
         let stored = matches!(self.stored, Stored::Found { .. } | Stored::Written { .. });
         match (&self.id, self.origin) {
-            (Some(id), Origin::Cookie | Origin::Loaded) if stored && !self.cleared => {
-                Some(id.clone())
-            }
+            (Some(id), Origin::Cookie | Origin::Loaded) if stored && !self.cleared => Some(id.clone()),
             _ => None,
         }
     }
@@ -185,12 +171,7 @@ impl Session {
             return; // the session moved on meanwhile
         }
         match Record::parse(&record, &self.config.limits) {
-            Ok(parsed) => {
-                self.stored = Stored::Found {
-                    record,
-                    parsed: Arc::new(parsed),
-                }
-            }
+            Ok(parsed) => self.stored = Stored::Found { record, parsed: Arc::new(parsed) },
             // (What this request merged parses; should it not, the next read loads it again.)
             Err(_) => self.stored = Stored::Written { record },
         }
@@ -198,12 +179,7 @@ impl Session {
 
     /// Takes in the flash values this request took (`None`: none, or another request's), and the
     /// record it wrote taking them, if it wrote one.
-    fn took(
-        &mut self,
-        id: &SessionId,
-        taken: Vec<(String, Option<Vec<u8>>)>,
-        record: Option<Vec<u8>>,
-    ) {
+    fn took(&mut self, id: &SessionId, taken: Vec<(String, Option<Vec<u8>>)>, record: Option<Vec<u8>>) {
         if self.id.as_ref() != Some(id) {
             return;
         }

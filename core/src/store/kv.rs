@@ -80,11 +80,7 @@ pub struct KvStore<D> {
 impl<D: RecordIo> KvStore<D> {
     /// A store over `driver`, whose calls each take at most `call_timeout`.
     pub fn new(driver: D, call_timeout: Duration) -> Self {
-        Self {
-            driver,
-            call_timeout,
-            locks: KeyedLocks::default(),
-        }
+        Self { driver, call_timeout, locks: KeyedLocks::default() }
     }
 
     pub fn driver(&self) -> &D {
@@ -94,13 +90,7 @@ impl<D: RecordIo> KvStore<D> {
     async fn turn(&self, id: &SessionId) -> Result<crate::keyed_locks::KeyGuard> {
         // A turn lasts two calls at most (a read and a write), each bounded by the call timeout.
         let deadline = Deadline::after(self.call_timeout.saturating_mul(2));
-        self.locks
-            .lock(
-                id,
-                deadline,
-                "waiting for the session driver's other calls on this session",
-            )
-            .await
+        self.locks.lock(id, deadline, "waiting for the session driver's other calls on this session").await
     }
 }
 
@@ -110,13 +100,7 @@ impl<D: RecordIo> SessionStore for KvStore<D> {
         self.driver.get(id).await
     }
 
-    async fn save(
-        &self,
-        id: &SessionId,
-        record: &[u8],
-        lifetime: Duration,
-        expected: Expected<'_>,
-    ) -> Result<Saved> {
+    async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
         let _turn = self.turn(id).await?;
         if expected != Expected::Any {
             let current = self.driver.get(id).await?;
@@ -165,10 +149,7 @@ mod tests {
         async fn set(&self, id: &SessionId, record: &[u8], _: Duration) -> Result<()> {
             self.calls.fetch_add(1, Ordering::Relaxed);
             tokio::time::sleep(self.delay).await;
-            self.records
-                .lock()
-                .unwrap()
-                .insert(id.clone(), record.to_vec());
+            self.records.lock().unwrap().insert(id.clone(), record.to_vec());
             Ok(())
         }
         async fn remove(&self, id: &SessionId) -> Result<()> {
@@ -186,19 +167,13 @@ mod tests {
         let id = SessionId::generate();
         store.save(&id, b"[1]", HOUR, Expected::Any).await.unwrap();
         assert_eq!(store.driver().calls.load(Ordering::Relaxed), 1);
-        store
-            .save(&id, b"[2]", HOUR, Expected::Current(b"[1]"))
-            .await
-            .unwrap();
+        store.save(&id, b"[2]", HOUR, Expected::Current(b"[1]")).await.unwrap();
         assert_eq!(store.driver().calls.load(Ordering::Relaxed), 3);
     }
 
     #[tokio::test(start_paused = true)]
     async fn a_slow_driver_holds_up_only_its_own_session() {
-        let driver = Counting {
-            delay: Duration::from_millis(800),
-            ..Counting::default()
-        };
+        let driver = Counting { delay: Duration::from_millis(800), ..Counting::default() };
         let store = Arc::new(KvStore::new(driver, Duration::from_secs(1)));
         let (slow, other) = (SessionId::generate(), SessionId::generate());
         // Three checked writes of one session (a read and a write each: 1.6 s) queue for its turn,
@@ -212,26 +187,14 @@ mod tests {
             .collect();
         tokio::task::yield_now().await;
         let started = tokio::time::Instant::now();
-        store
-            .save(&other, b"[1]", HOUR, Expected::Any)
-            .await
-            .unwrap();
-        assert!(
-            started.elapsed() <= Duration::from_millis(800),
-            "one call of its own: {:?}",
-            started.elapsed()
-        );
+        store.save(&other, b"[1]", HOUR, Expected::Any).await.unwrap();
+        assert!(started.elapsed() <= Duration::from_millis(800), "one call of its own: {:?}", started.elapsed());
         let mut outcomes: Vec<_> = outcomes_of(queued).await;
         outcomes.sort();
-        assert_eq!(
-            outcomes,
-            ["conflict", "done", "timeout"].map(|o| Some(o.to_owned()))
-        );
+        assert_eq!(outcomes, ["conflict", "done", "timeout"].map(|o| Some(o.to_owned())));
     }
 
-    async fn outcomes_of(
-        tasks: Vec<tokio::task::JoinHandle<Result<Saved>>>,
-    ) -> Vec<Option<String>> {
+    async fn outcomes_of(tasks: Vec<tokio::task::JoinHandle<Result<Saved>>>) -> Vec<Option<String>> {
         let mut outcomes = Vec::new();
         for task in tasks {
             outcomes.push(match task.await.unwrap() {

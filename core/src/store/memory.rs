@@ -45,10 +45,7 @@ struct Record {
 
 impl MemoryStore {
     pub fn new(max_entries: usize) -> Self {
-        Self {
-            max_entries: max_entries.max(1),
-            inner: Mutex::new(Records::default()),
-        }
+        Self { max_entries: max_entries.max(1), inner: Mutex::new(Records::default()) }
     }
 
     /// How many records are held (expired ones not yet dropped included).
@@ -63,9 +60,7 @@ impl MemoryStore {
     fn lock(&self) -> std::sync::MutexGuard<'_, Records> {
         // A panic while the lock was held cannot leave the maps half-updated (each update is a
         // few infallible operations), so a poisoned lock is safe to keep using.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
@@ -77,9 +72,7 @@ impl Default for MemoryStore {
 
 impl Records {
     fn is_live(&self, id: &SessionId, now: u64) -> bool {
-        self.by_id
-            .get(id)
-            .is_some_and(|record| record.expires_at > now)
+        self.by_id.get(id).is_some_and(|record| record.expires_at > now)
     }
 
     /// The live record of `id`, marked as used now.
@@ -126,9 +119,7 @@ impl Records {
             self.drop_expired(now);
         }
         while self.by_id.len() >= max_entries {
-            let Some((_, least_recent)) = self.by_use.first().cloned() else {
-                break;
-            };
+            let Some((_, least_recent)) = self.by_use.first().cloned() else { break };
             self.remove(&least_recent);
             self.evictions += 1;
         }
@@ -139,14 +130,7 @@ impl Records {
         let last_used = self.clock;
         self.by_expiry.insert((expires_at, id.clone()));
         self.by_use.insert((last_used, id.clone()));
-        self.by_id.insert(
-            id.clone(),
-            Record {
-                bytes: bytes.to_vec(),
-                expires_at,
-                last_used,
-            },
-        );
+        self.by_id.insert(id.clone(), Record { bytes: bytes.to_vec(), expires_at, last_used });
     }
 }
 
@@ -154,25 +138,14 @@ impl Records {
 impl SessionStore for MemoryStore {
     async fn load(&self, id: &SessionId) -> Result<Option<Vec<u8>>> {
         let now = now_ms() as u64;
-        Ok(self
-            .lock()
-            .use_live(id, now)
-            .map(|record| record.bytes.clone()))
+        Ok(self.lock().use_live(id, now).map(|record| record.bytes.clone()))
     }
 
-    async fn save(
-        &self,
-        id: &SessionId,
-        bytes: &[u8],
-        lifetime: Duration,
-        expected: Expected<'_>,
-    ) -> Result<Saved> {
+    async fn save(&self, id: &SessionId, bytes: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
         let now = now_ms() as u64;
         let mut records = self.lock();
         let live = records.is_live(id, now);
-        let current = live
-            .then(|| records.by_id.get(id).map(|record| record.bytes.as_slice()))
-            .flatten();
+        let current = live.then(|| records.by_id.get(id).map(|record| record.bytes.as_slice())).flatten();
         if !expected.matches(current) {
             return Ok(Saved::Conflict(current.map(<[u8]>::to_vec)));
         }
@@ -190,20 +163,13 @@ impl SessionStore for MemoryStore {
 
     async fn load_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, Option<f64>)>> {
         let now = now_ms() as u64;
-        Ok(self
-            .lock()
-            .use_live(id, now)
-            .map(|record| (record.bytes.clone(), Some(record.expires_at as f64))))
+        Ok(self.lock().use_live(id, now).map(|record| (record.bytes.clone(), Some(record.expires_at as f64))))
     }
 
     async fn touch(&self, id: &SessionId, current: &[u8], lifetime: Duration) -> Result<bool> {
         let now = now_ms() as u64;
         let mut records = self.lock();
-        let unchanged = records.is_live(id, now)
-            && records
-                .by_id
-                .get(id)
-                .is_some_and(|record| record.bytes == current);
+        let unchanged = records.is_live(id, now) && records.by_id.get(id).is_some_and(|record| record.bytes == current);
         if unchanged {
             let expires_at = now.saturating_add(lifetime.as_millis().min(u64::MAX as u128) as u64);
             records.set_expiry(id, expires_at);
@@ -213,10 +179,7 @@ impl SessionStore for MemoryStore {
 
     fn stats(&self) -> StoreStats {
         let records = self.lock();
-        StoreStats {
-            entries: Some(records.by_id.len() as u64),
-            evictions: Some(records.evictions),
-        }
+        StoreStats { entries: Some(records.by_id.len() as u64), evictions: Some(records.evictions) }
     }
 }
 
@@ -236,75 +199,39 @@ mod tests {
         }
         // The first session is read: now the second is the least recently used.
         assert!(store.load(&ids[0]).await.unwrap().is_some());
-        store
-            .save(&ids[3], b"x", HOUR, Expected::Any)
-            .await
-            .unwrap();
+        store.save(&ids[3], b"x", HOUR, Expected::Any).await.unwrap();
         assert_eq!(store.len(), 3);
-        assert_eq!(
-            store.load(&ids[1]).await.unwrap(),
-            None,
-            "the least recently used was evicted"
-        );
+        assert_eq!(store.load(&ids[1]).await.unwrap(), None, "the least recently used was evicted");
         for id in [&ids[0], &ids[2], &ids[3]] {
             assert!(store.load(id).await.unwrap().is_some());
         }
-        assert_eq!(
-            store.stats(),
-            StoreStats {
-                entries: Some(3),
-                evictions: Some(1)
-            }
-        );
+        assert_eq!(store.stats(), StoreStats { entries: Some(3), evictions: Some(1) });
     }
 
     #[tokio::test]
     async fn expired_records_make_room_before_live_ones() {
         let store = MemoryStore::new(2);
-        let (short, long, new) = (
-            SessionId::generate(),
-            SessionId::generate(),
-            SessionId::generate(),
-        );
-        store
-            .save(&short, b"x", Duration::from_millis(1), Expected::Any)
-            .await
-            .unwrap();
+        let (short, long, new) = (SessionId::generate(), SessionId::generate(), SessionId::generate());
+        store.save(&short, b"x", Duration::from_millis(1), Expected::Any).await.unwrap();
         store.save(&long, b"x", HOUR, Expected::Any).await.unwrap();
         tokio::time::sleep(Duration::from_millis(5)).await;
         store.save(&new, b"x", HOUR, Expected::Any).await.unwrap();
         assert!(store.load(&long).await.unwrap().is_some());
-        assert_eq!(
-            store.stats().evictions,
-            Some(0),
-            "an expired record leaving is no eviction"
-        );
+        assert_eq!(store.stats().evictions, Some(0), "an expired record leaving is no eviction");
     }
 
     #[tokio::test]
     async fn an_active_session_survives_a_flood_within_capacity() {
         let store = MemoryStore::new(1_000);
         let active = SessionId::generate();
-        store
-            .save(&active, b"me", HOUR, Expected::Any)
-            .await
-            .unwrap();
+        store.save(&active, b"me", HOUR, Expected::Any).await.unwrap();
         for round in 0..20 {
             // 900 new sessions between two uses of the active one: fewer than the capacity.
             for _ in 0..900 {
-                store
-                    .save(&SessionId::generate(), b"x", HOUR, Expected::Any)
-                    .await
-                    .unwrap();
+                store.save(&SessionId::generate(), b"x", HOUR, Expected::Any).await.unwrap();
             }
-            assert!(
-                store.load(&active).await.unwrap().is_some(),
-                "evicted in round {round}"
-            );
+            assert!(store.load(&active).await.unwrap().is_some(), "evicted in round {round}");
         }
-        assert!(
-            store.stats().evictions.unwrap() > 10_000,
-            "the flood itself was evicted"
-        );
+        assert!(store.stats().evictions.unwrap() > 10_000, "the flood itself was evicted");
     }
 }

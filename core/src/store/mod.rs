@@ -119,13 +119,7 @@ pub trait SessionStore: Send + Sync + 'static {
     /// what `expected` says; otherwise writes nothing and returns [`Saved::Conflict`] with the
     /// current record. The check and the write must be one atomic step for every writer that
     /// goes through this store (all threads; all processes where the store is shared).
-    async fn save(
-        &self,
-        id: &SessionId,
-        record: &[u8],
-        lifetime: Duration,
-        expected: Expected<'_>,
-    ) -> Result<Saved>;
+    async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved>;
 
     /// Removes the record of session `id`; no error if there is none.
     async fn delete(&self, id: &SessionId) -> Result<()>;
@@ -143,10 +137,7 @@ pub trait SessionStore: Send + Sync + 'static {
     /// `false` (nothing done) if it is not. The default writes the record again, compare-and-set;
     /// stores that can, only extend its expiry.
     async fn touch(&self, id: &SessionId, current: &[u8], lifetime: Duration) -> Result<bool> {
-        Ok(self
-            .save(id, current, lifetime, Expected::Current(current))
-            .await?
-            == Saved::Done)
+        Ok(self.save(id, current, lifetime, Expected::Current(current)).await? == Saved::Done)
     }
 
     /// How long a session's load or commit needs at most on this store, by its own timeouts,

@@ -43,8 +43,7 @@ const LONGEST_PX: u64 = 100 * 365 * 24 * 3600 * 1000;
 
 /// Loaded into the server once (`EVALSHA`, and `SCRIPT LOAD` when the server answers NOSCRIPT,
 /// e.g. after a restart).
-static COMPARE_AND_SET: LazyLock<Script> =
-    LazyLock::new(|| Script::new(include_str!("redis/compare_and_set.lua")));
+static COMPARE_AND_SET: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("redis/compare_and_set.lua")));
 
 /// Extends a record's expiry if it is still the expected one (loaded the same way).
 static TOUCH: LazyLock<Script> = LazyLock::new(|| Script::new(include_str!("redis/touch.lua")));
@@ -86,22 +85,15 @@ pub struct RedisStore {
 impl RedisStore {
     /// Checks the options; connects on first use (see [`connection`]).
     pub fn new(options: RedisOptions) -> Result<Self> {
-        for (name, timeout) in [
-            ("connectTimeout", options.connect_timeout),
-            ("commandTimeout", options.command_timeout),
-        ] {
+        for (name, timeout) in
+            [("connectTimeout", options.connect_timeout), ("commandTimeout", options.command_timeout)]
+        {
             if timeout.is_zero() {
-                return Err(Error::config(format!(
-                    "the redis driver's {name} must be more than 0 seconds"
-                )));
+                return Err(Error::config(format!("the redis driver's {name} must be more than 0 seconds")));
             }
         }
-        let connector = Connector::new(
-            &options.servers,
-            &options.tls,
-            options.connect_timeout,
-            options.command_timeout,
-        )?;
+        let connector =
+            Connector::new(&options.servers, &options.tls, options.connect_timeout, options.command_timeout)?;
         Ok(Self {
             connector,
             prefix: key_prefix(options.base.as_deref().unwrap_or("")),
@@ -135,12 +127,7 @@ impl RedisStore {
         };
         // The connection has its own connect and response timeouts; this one also bounds what
         // they do not cover, such as waiting on a reconnect in progress.
-        match tokio::time::timeout(
-            self.connect_timeout.saturating_add(self.command_timeout),
-            work,
-        )
-        .await
-        {
+        match tokio::time::timeout(self.connect_timeout.saturating_add(self.command_timeout), work).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) if error.is_timeout() => Err(self.timed_out(action)),
             Ok(Err(error)) => Err(Error::storage(format!(
@@ -173,13 +160,7 @@ fn reason(error: &RedisError) -> String {
                 want TLS (rediss://)?"
             .to_owned();
     }
-    error
-        .to_string()
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
+    error.to_string().lines().map(str::trim).filter(|line| !line.is_empty()).collect::<Vec<_>>().join("; ")
 }
 
 #[async_trait]
@@ -198,17 +179,8 @@ impl SessionStore for RedisStore {
         let key = self.key(id);
         let loaded = self
             .run("load a session", |mut connection, _| {
-                let pipeline = redis::pipe()
-                    .cmd("GET")
-                    .arg(&key)
-                    .cmd("PTTL")
-                    .arg(&key)
-                    .clone();
-                async move {
-                    pipeline
-                        .query_async::<(Option<Vec<u8>>, i64)>(&mut connection)
-                        .await
-                }
+                let pipeline = redis::pipe().cmd("GET").arg(&key).cmd("PTTL").arg(&key).clone();
+                async move { pipeline.query_async::<(Option<Vec<u8>>, i64)>(&mut connection).await }
             })
             .await?;
         let now = super::now_ms();
@@ -225,26 +197,13 @@ impl SessionStore for RedisStore {
         let extended: i64 = self
             .run("extend a session", |mut connection, _| {
                 let (key, sha1) = (&key, &sha1);
-                async move {
-                    TOUCH
-                        .key(key)
-                        .arg(sha1)
-                        .arg(px)
-                        .invoke_async(&mut connection)
-                        .await
-                }
+                async move { TOUCH.key(key).arg(sha1).arg(px).invoke_async(&mut connection).await }
             })
             .await?;
         Ok(extended == 1)
     }
 
-    async fn save(
-        &self,
-        id: &SessionId,
-        record: &[u8],
-        lifetime: Duration,
-        expected: Expected<'_>,
-    ) -> Result<Saved> {
+    async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
         let key = self.key(id);
         let px = px(lifetime);
         let (mode, sha1) = match expected {
@@ -297,10 +256,7 @@ impl SessionStore for RedisStore {
 /// one trailing separator are dropped), then joined to the id with `:`.
 fn key_prefix(base: &str) -> String {
     let base = base.strip_suffix(':').unwrap_or(base);
-    let normalized: String = base
-        .chars()
-        .map(|c| if matches!(c, '/' | '\\') { ':' } else { c })
-        .collect();
+    let normalized: String = base.chars().map(|c| if matches!(c, '/' | '\\') { ':' } else { c }).collect();
     let normalized = normalized.strip_prefix(':').unwrap_or(&normalized);
     let normalized = normalized.strip_suffix(':').unwrap_or(normalized);
     if normalized.is_empty() {
@@ -313,9 +269,7 @@ fn key_prefix(base: &str) -> String {
 /// `PX` for a lifetime: whole milliseconds rounded up (Redis refuses 0), at most [`LONGEST_PX`].
 fn px(lifetime: Duration) -> u64 {
     let millis = lifetime.as_nanos().div_ceil(1_000_000);
-    u64::try_from(millis)
-        .unwrap_or(u64::MAX)
-        .clamp(1, LONGEST_PX)
+    u64::try_from(millis).unwrap_or(u64::MAX).clamp(1, LONGEST_PX)
 }
 
 /// SHA-1 in lowercase hex, as `redis.sha1hex` gives it.
@@ -342,12 +296,7 @@ mod tests {
                 tokio::spawn(async move {
                     let mut buffer = [0u8; 1024];
                     while let Ok(read) = socket.read(&mut buffer).await {
-                        if read == 0
-                            || socket
-                                .write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-                                .await
-                                .is_err()
-                        {
+                        if read == 0 || socket.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await.is_err() {
                             break;
                         }
                     }
@@ -359,13 +308,7 @@ mod tests {
         assert_eq!(error.code, crate::ErrorCode::Storage);
         assert!(!error.message.contains('\n'), "{:?}", error.message);
         assert!(error.message.contains(&url), "{}", error.message);
-        assert!(
-            error
-                .message
-                .contains("did not answer in the Redis protocol"),
-            "{}",
-            error.message
-        );
+        assert!(error.message.contains("did not answer in the Redis protocol"), "{}", error.message);
     }
 
     #[test]
@@ -406,21 +349,15 @@ mod tests {
 
     #[test]
     fn options_are_checked_before_connecting() {
-        let config_error = |options: RedisOptions| {
-            RedisStore::new(options)
-                .err()
-                .map(|error| (error.code, error.message))
-        };
+        let config_error =
+            |options: RedisOptions| RedisStore::new(options).err().map(|error| (error.code, error.message));
         let single = |url: &str| RedisOptions::new(Servers::Single(url.to_owned()));
 
         let (code, message) = config_error(single("localhost:6379")).unwrap();
         assert_eq!(code, crate::ErrorCode::Config);
         assert!(message.contains("without a scheme"), "{message}");
         let (_, message) = config_error(single("http://user:hunter2@localhost")).unwrap();
-        assert!(
-            message.contains("http://…") && !message.contains("hunter2"),
-            "{message}"
-        );
+        assert!(message.contains("http://…") && !message.contains("hunter2"), "{message}");
         let mut no_time = single("redis://127.0.0.1:1");
         no_time.command_timeout = Duration::ZERO;
         assert!(config_error(no_time).unwrap().1.contains("commandTimeout"));
@@ -430,20 +367,12 @@ mod tests {
         let mut half_mtls = single("rediss://127.0.0.1:1");
         half_mtls.tls.cert = Some("pem".into());
         assert!(config_error(half_mtls).unwrap().1.contains("cert and key"));
-        assert!(config_error(RedisOptions::new(Servers::Cluster(vec![])))
-            .unwrap()
-            .1
-            .contains("at least one"));
+        assert!(config_error(RedisOptions::new(Servers::Cluster(vec![]))).unwrap().1.contains("at least one"));
 
-        assert!(
-            RedisStore::new(single("redis://:pw@127.0.0.1:1/3")).is_ok(),
-            "nothing connects yet"
-        );
+        assert!(RedisStore::new(single("redis://:pw@127.0.0.1:1/3")).is_ok(), "nothing connects yet");
         assert!(RedisStore::new(single("valkeys://127.0.0.1:1")).is_ok());
-        let cluster = RedisOptions::new(Servers::Cluster(vec![
-            "redis://127.0.0.1:1".into(),
-            "redis://127.0.0.1:2".into(),
-        ]));
+        let cluster =
+            RedisOptions::new(Servers::Cluster(vec!["redis://127.0.0.1:1".into(), "redis://127.0.0.1:2".into()]));
         assert!(RedisStore::new(cluster).is_ok());
     }
 }

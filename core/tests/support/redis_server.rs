@@ -29,16 +29,8 @@ impl RedisServer {
     /// A server with more `redis-server` arguments (`{dir}` in one is replaced by its directory).
     pub fn start_with(extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
-        let extra = extra
-            .iter()
-            .map(|arg| arg.replace("{dir}", &dir.path().display().to_string()))
-            .collect();
-        let mut server = Self {
-            port: 0,
-            dir,
-            extra,
-            child: None,
-        };
+        let extra = extra.iter().map(|arg| arg.replace("{dir}", &dir.path().display().to_string())).collect();
+        let mut server = Self { port: 0, dir, extra, child: None };
         // A port found free may be taken before the server binds it: then try another.
         for _ in 0..5 {
             server.port = free_port();
@@ -74,11 +66,7 @@ impl RedisServer {
         let deadline = Instant::now() + STARTUP;
         // The port can stay busy for a moment after the kill.
         while let Err(error) = self.spawn() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not restart on port {}: {error}",
-                self.port
-            );
+            assert!(Instant::now() < deadline, "redis-server did not restart on port {}: {error}", self.port);
             sleep(Duration::from_millis(100));
         }
     }
@@ -95,16 +83,7 @@ impl RedisServer {
     fn spawn(&mut self) -> Result<(), String> {
         let dir = self.dir.path();
         let mut child = Command::new("redis-server")
-            .args([
-                "--port",
-                &self.port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
             .arg("--dir")
             .arg(dir)
             .args(&self.extra)
@@ -156,10 +135,7 @@ impl RedisCluster {
                 ])
             })
             .collect();
-        let addresses: Vec<String> = nodes
-            .iter()
-            .map(|node| format!("127.0.0.1:{}", node.port))
-            .collect();
+        let addresses: Vec<String> = nodes.iter().map(|node| format!("127.0.0.1:{}", node.port)).collect();
         let status = Command::new("redis-cli")
             .args(["--cluster", "create"])
             .args(&addresses)
@@ -171,13 +147,8 @@ impl RedisCluster {
         assert!(status.success(), "redis-cli --cluster create failed");
         let deadline = Instant::now() + Duration::from_secs(20);
         for node in &nodes {
-            while !command(node.port, "CLUSTER INFO")
-                .is_some_and(|info| info.contains("cluster_state:ok"))
-            {
-                assert!(
-                    Instant::now() < deadline,
-                    "the cluster did not become ready"
-                );
+            while !command(node.port, "CLUSTER INFO").is_some_and(|info| info.contains("cluster_state:ok")) {
+                assert!(Instant::now() < deadline, "the cluster did not become ready");
                 sleep(Duration::from_millis(50));
             }
         }
@@ -193,12 +164,7 @@ impl RedisCluster {
 /// SIGKILL): a shell that waits for its stdin, a pipe from this process, to close.
 fn guard(pid: u32, dir: &std::path::Path) -> Option<Child> {
     Command::new("sh")
-        .args([
-            "-c",
-            r#"read _; kill -KILL "$1" 2>/dev/null; rm -rf -- "$2""#,
-            "guard",
-            &pid.to_string(),
-        ])
+        .args(["-c", r#"read _; kill -KILL "$1" 2>/dev/null; rm -rf -- "$2""#, "guard", &pid.to_string()])
         .arg(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
@@ -213,10 +179,7 @@ fn stop(child: &mut Child) {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port()
+    TcpListener::bind("127.0.0.1:0").and_then(|listener| listener.local_addr()).expect("a free port").port()
 }
 
 /// Whether the server answers (PONG, or NOAUTH when it wants a password).
@@ -235,10 +198,6 @@ fn command(port: u16, command: &str) -> Option<String> {
 }
 
 fn signal(pid: u32, signal: &str) {
-    let status = Command::new("kill")
-        .arg(format!("-{signal}"))
-        .arg(pid.to_string())
-        .status()
-        .expect("kill");
+    let status = Command::new("kill").arg(format!("-{signal}")).arg(pid.to_string()).status().expect("kill");
     assert!(status.success());
 }

@@ -22,10 +22,7 @@ impl<'a> Lexer<'a> {
 
     /// A parse error that says where in the text it happened.
     pub fn error(&self, message: impl std::fmt::Display) -> Error {
-        Error::parse(format!(
-            "invalid devalue text at byte {}: {message}",
-            self.pos
-        ))
+        Error::parse(format!("invalid devalue text at byte {}: {message}", self.pos))
     }
 
     /// The next significant byte, after JSON whitespace, without consuming it.
@@ -133,14 +130,8 @@ impl<'a> Lexer<'a> {
                 [b'-', digits @ ..] => (true, digits),
                 digits => (false, digits),
             };
-            let value = digits
-                .iter()
-                .fold(0i64, |value, &d| value * 10 + i64::from(d - b'0'));
-            return Ok(if negative {
-                -(value as f64)
-            } else {
-                value as f64
-            });
+            let value = digits.iter().fold(0i64, |value, &d| value * 10 + i64::from(d - b'0'));
+            return Ok(if negative { -(value as f64) } else { value as f64 });
         }
         // The literal is ASCII by construction; `parse` rounds correctly, like JSON.parse.
         std::str::from_utf8(literal)
@@ -247,12 +238,8 @@ impl<'a> Lexer<'a> {
         }
         let mut i = 0;
         while i < run.len() {
-            let (code_point, width) = decode_wtf8(&run[i..]).ok_or_else(|| {
-                Error::parse(format!(
-                    "invalid UTF-8 in devalue text at byte {}",
-                    run_start + i
-                ))
-            })?;
+            let (code_point, width) = decode_wtf8(&run[i..])
+                .ok_or_else(|| Error::parse(format!("invalid UTF-8 in devalue text at byte {}", run_start + i)))?;
             out.push_code_point(code_point);
             i += width;
         }
@@ -282,12 +269,8 @@ fn decode_wtf8(bytes: &[u8]) -> Option<(u32, usize)> {
     if !continuation.iter().all(|b| b & 0xC0 == 0x80) {
         return None;
     }
-    let code_point = continuation
-        .iter()
-        .fold(initial, |cp, b| (cp << 6) | u32::from(b & 0x3F));
-    (min..=0x10FFFF)
-        .contains(&code_point)
-        .then_some((code_point, width))
+    let code_point = continuation.iter().fold(initial, |cp, b| (cp << 6) | u32::from(b & 0x3F));
+    (min..=0x10FFFF).contains(&code_point).then_some((code_point, width))
 }
 
 #[cfg(test)]
@@ -308,34 +291,16 @@ mod tests {
     #[test]
     fn strings() {
         assert_eq!(string(br#""plain""#).unwrap(), JsString::from("plain"));
-        assert_eq!(
-            string(br#""a\"\\\/\b\f\n\r\tz""#).unwrap(),
-            JsString::from("a\"\\/\u{8}\u{c}\n\r\tz")
-        );
-        assert_eq!(
-            string(br#""\u003C\u00e9\u20AC""#).unwrap(),
-            JsString::from("<é€")
-        );
+        assert_eq!(string(br#""a\"\\\/\b\f\n\r\tz""#).unwrap(), JsString::from("a\"\\/\u{8}\u{c}\n\r\tz"));
+        assert_eq!(string(br#""\u003C\u00e9\u20AC""#).unwrap(), JsString::from("<é€"));
         assert_eq!(string("\"é😀\"".as_bytes()).unwrap(), JsString::from("é😀"));
         // An escaped pair is one code point; lone surrogates stay.
         assert_eq!(string(br#""\ud83d\ude00""#).unwrap(), JsString::from("😀"));
-        assert_eq!(
-            string(br#""\ud800x\udc00""#).unwrap(),
-            JsString::from_utf16(&[0xD800, 0x78, 0xDC00])
-        );
+        assert_eq!(string(br#""\ud800x\udc00""#).unwrap(), JsString::from_utf16(&[0xD800, 0x78, 0xDC00]));
         // Raw WTF-8 lone surrogates, alone, next to an escape, or (non-canonically) split in two.
-        assert_eq!(
-            string(b"\"\xED\xA0\x80\"").unwrap(),
-            JsString::from_utf16(&[0xD800])
-        );
-        assert_eq!(
-            string(b"\"\xED\xA0\xBD\\ude00\"").unwrap(),
-            JsString::from("😀")
-        );
-        assert_eq!(
-            string(b"\"\xED\xA0\xBD\xED\xB8\x80\"").unwrap(),
-            JsString::from("😀")
-        );
+        assert_eq!(string(b"\"\xED\xA0\x80\"").unwrap(), JsString::from_utf16(&[0xD800]));
+        assert_eq!(string(b"\"\xED\xA0\xBD\\ude00\"").unwrap(), JsString::from("😀"));
+        assert_eq!(string(b"\"\xED\xA0\xBD\xED\xB8\x80\"").unwrap(), JsString::from("😀"));
     }
 
     #[test]
@@ -368,15 +333,10 @@ mod tests {
         assert_eq!(number("1.5e3").unwrap(), 1500.0);
         assert_eq!(number("1E-2").unwrap(), 0.01);
         assert_eq!(number("0.1").unwrap(), 0.1);
-        assert_eq!(
-            number("123456789012345680000").unwrap(),
-            123456789012345680000.0
-        );
+        assert_eq!(number("123456789012345680000").unwrap(), 123456789012345680000.0);
         assert_eq!(number("1e400").unwrap(), f64::INFINITY);
         assert_eq!(number("5e-324").unwrap(), 5e-324);
-        for bad in [
-            "", "-", "01", "1.", ".5", "+1", "1e", "1e+", "0x10", "NaN", "Infinity", "1.e5", "--1",
-        ] {
+        for bad in ["", "-", "01", "1.", ".5", "+1", "1e", "1e+", "0x10", "NaN", "Infinity", "1.e5", "--1"] {
             assert!(number(bad).is_err(), "{bad}");
         }
     }

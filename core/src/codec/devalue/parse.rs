@@ -18,14 +18,12 @@ use base64::Engine as _;
 use num_bigint::{BigInt, BigUint, Sign};
 
 use super::constants::{
-    HOLE, MAX_ARRAY_LENGTH, NAN, NEGATIVE_INFINITY, NEGATIVE_ZERO, POSITIVE_INFINITY, SPARSE,
-    UNDEFINED,
+    HOLE, MAX_ARRAY_LENGTH, NAN, NEGATIVE_INFINITY, NEGATIVE_ZERO, POSITIVE_INFINITY, SPARSE, UNDEFINED,
 };
 use super::date;
 use super::json::{Lexer, Literal};
 use crate::codec::{
-    Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, Temporal, TemporalKind,
-    View, ViewKind,
+    Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, Temporal, TemporalKind, View, ViewKind,
 };
 use crate::{Error, Result};
 
@@ -63,13 +61,8 @@ enum Special {
 }
 
 impl Special {
-    const ALL: [Special; 5] = [
-        Special::Undefined,
-        Special::NaN,
-        Special::PositiveInfinity,
-        Special::NegativeInfinity,
-        Special::NegativeZero,
-    ];
+    const ALL: [Special; 5] =
+        [Special::Undefined, Special::NaN, Special::PositiveInfinity, Special::NegativeInfinity, Special::NegativeZero];
 
     fn from_index(index: f64) -> Option<Self> {
         Some(match index {
@@ -123,13 +116,7 @@ impl<'a> Reader<'a> {
         // A guess that avoids most regrowth without overshooting much: records rarely average
         // under 16 bytes of text.
         let graph = Graph::with_capacity(text_len / 16);
-        Self {
-            lexer,
-            graph,
-            specials_used: [false; 5],
-            views: Vec::new(),
-            url_hrefs: Vec::new(),
-        }
+        Self { lexer, graph, specials_used: [false; 5], views: Vec::new(), url_hrefs: Vec::new() }
     }
 
     fn read(mut self) -> Result<(Graph, NodeId)> {
@@ -203,13 +190,8 @@ impl<'a> Reader<'a> {
                 self.specials_used[special as usize] = true;
                 Ok(special.placeholder())
             }
-            None if n == HOLE => {
-                Err(self.invalid(index, "a hole (-2) is only allowed as an array element"))
-            }
-            None if n == SPARSE => Err(self.invalid(
-                index,
-                "the sparse marker (-7) is only allowed first in an array",
-            )),
+            None if n == HOLE => Err(self.invalid(index, "a hole (-2) is only allowed as an array element")),
+            None if n == SPARSE => Err(self.invalid(index, "the sparse marker (-7) is only allowed first in an array")),
             None => Err(self.invalid(index, format_args!("invalid index {n}"))),
         }
     }
@@ -276,26 +258,16 @@ impl<'a> Reader<'a> {
 
     /// `[-7, length, index, ref, index, ref, …]`, the marker already read.
     fn sparse_array(&mut self, index: NodeId) -> Result<Node> {
-        self.lexer
-            .expect(b',', "',' and the length of a sparse array")?;
+        self.lexer.expect(b',', "',' and the length of a sparse array")?;
         let length = self.integer(index)?;
-        let length = u32::try_from(length).map_err(|_| {
-            self.invalid(index, format_args!("invalid sparse array length {length}"))
-        })?;
+        let length = u32::try_from(length)
+            .map_err(|_| self.invalid(index, format_args!("invalid sparse array length {length}")))?;
         let mut items = Vec::new();
         while self.lexer.eat(b',') {
             let position = self.integer(index)?;
-            let position = u32::try_from(position)
-                .ok()
-                .filter(|&position| position < length)
-                .ok_or_else(|| {
-                    self.invalid(
-                        index,
-                        format_args!(
-                            "invalid index {position} in a sparse array of length {length}"
-                        ),
-                    )
-                })?;
+            let position = u32::try_from(position).ok().filter(|&position| position < length).ok_or_else(|| {
+                self.invalid(index, format_args!("invalid index {position} in a sparse array of length {length}"))
+            })?;
             let id = self.reference_arg(index)?;
             items.push((position, id));
         }
@@ -334,10 +306,7 @@ impl<'a> Reader<'a> {
             self.lexer.expect(b'}', "',' or '}' in an object")?;
         }
         normalize_keys(&mut props);
-        Ok(Node::Object(Object {
-            null_prototype: false,
-            props,
-        }))
+        Ok(Node::Object(Object { null_prototype: false, props }))
     }
 
     /// A property name; `__proto__` is refused, as devalue does, so no prototype can be replaced.
@@ -355,116 +324,90 @@ impl<'a> Reader<'a> {
     /// `["Tag", …]`: everything that is not a plain array or object.
     fn tagged_record(&mut self, index: NodeId) -> Result<Node> {
         let tag = self.lexer.string()?;
-        let node =
-            match tag.as_wtf8() {
-                b"Date" => {
-                    let text = self.string_arg()?;
-                    // devalue writes an invalid date as "".
-                    let time = if text.is_empty() {
-                        Some(f64::NAN)
-                    } else {
-                        date::parse_iso(text.as_wtf8())
-                    };
-                    Node::Date(time.ok_or_else(|| {
-                        self.invalid(index, format_args!("invalid date {text:?}"))
-                    })?)
+        let node = match tag.as_wtf8() {
+            b"Date" => {
+                let text = self.string_arg()?;
+                // devalue writes an invalid date as "".
+                let time = if text.is_empty() { Some(f64::NAN) } else { date::parse_iso(text.as_wtf8()) };
+                Node::Date(time.ok_or_else(|| self.invalid(index, format_args!("invalid date {text:?}")))?)
+            }
+            b"RegExp" => {
+                let source = self.string_arg()?;
+                let flags = if self.lexer.eat(b',') { Some(self.lexer.string()?) } else { None };
+                let flags = match &flags {
+                    None => Some(RegExpFlags::default()),
+                    Some(flags) => flags.as_str().and_then(RegExpFlags::from_js),
                 }
-                b"RegExp" => {
-                    let source = self.string_arg()?;
-                    let flags = if self.lexer.eat(b',') {
-                        Some(self.lexer.string()?)
-                    } else {
-                        None
-                    };
-                    let flags = match &flags {
-                        None => Some(RegExpFlags::default()),
-                        Some(flags) => flags.as_str().and_then(RegExpFlags::from_js),
-                    }
-                    .ok_or_else(|| {
-                        self.invalid(
-                            index,
-                            format_args!("invalid RegExp flags {:?}", flags.unwrap_or_default()),
-                        )
-                    })?;
-                    Node::RegExp(RegExp { source, flags })
+                .ok_or_else(|| {
+                    self.invalid(index, format_args!("invalid RegExp flags {:?}", flags.unwrap_or_default()))
+                })?;
+                Node::RegExp(RegExp { source, flags })
+            }
+            b"Set" => {
+                let mut values = Vec::new();
+                while self.lexer.eat(b',') {
+                    values.push(self.reference(index)?);
                 }
-                b"Set" => {
-                    let mut values = Vec::new();
-                    while self.lexer.eat(b',') {
-                        values.push(self.reference(index)?);
-                    }
-                    Node::Set(values)
+                Node::Set(values)
+            }
+            b"Map" => {
+                let mut entries = Vec::new();
+                while self.lexer.eat(b',') {
+                    let key = self.reference(index)?;
+                    entries.push((key, self.reference_arg(index)?));
                 }
-                b"Map" => {
-                    let mut entries = Vec::new();
-                    while self.lexer.eat(b',') {
-                        let key = self.reference(index)?;
-                        entries.push((key, self.reference_arg(index)?));
-                    }
-                    Node::Map(entries)
+                Node::Map(entries)
+            }
+            b"null" => {
+                let mut props = Vec::new();
+                while self.lexer.eat(b',') {
+                    let key = self.key(index)?;
+                    props.push((key, self.reference_arg(index)?));
                 }
-                b"null" => {
-                    let mut props = Vec::new();
-                    while self.lexer.eat(b',') {
-                        let key = self.key(index)?;
-                        props.push((key, self.reference_arg(index)?));
-                    }
-                    normalize_keys(&mut props);
-                    Node::Object(Object {
-                        null_prototype: true,
-                        props,
-                    })
+                normalize_keys(&mut props);
+                Node::Object(Object { null_prototype: true, props })
+            }
+            b"Object" => Node::Boxed(self.reference_arg(index)?),
+            b"BigInt" => {
+                let text = self.string_arg()?;
+                Node::BigInt(
+                    parse_bigint(&text).ok_or_else(|| self.invalid(index, format_args!("invalid BigInt {text:?}")))?,
+                )
+            }
+            b"ArrayBuffer" => {
+                let text = self.string_arg()?;
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(text.as_wtf8())
+                    .map_err(|error| self.invalid(index, format_args!("invalid base64 in an ArrayBuffer: {error}")))?;
+                Node::ArrayBuffer(bytes)
+            }
+            b"URL" => {
+                self.lexer.expect(b',', "',' and the URL")?;
+                if self.lexer.peek() == Some(b'"') {
+                    // devalue's own form: the href inline.
+                    Node::Url(self.lexer.string()?)
+                } else {
+                    // Astro's form (its reducer runs first): the index of the href string.
+                    let href = self.reference(index)?;
+                    self.url_hrefs.push((index, href));
+                    Node::Url(JsString::new())
                 }
-                b"Object" => Node::Boxed(self.reference_arg(index)?),
-                b"BigInt" => {
-                    let text = self.string_arg()?;
-                    Node::BigInt(parse_bigint(&text).ok_or_else(|| {
-                        self.invalid(index, format_args!("invalid BigInt {text:?}"))
-                    })?)
+            }
+            b"URLSearchParams" => {
+                self.lexer.expect(b',', "',' and the URLSearchParams text")?;
+                Node::UrlSearchParams(self.lexer.string()?)
+            }
+            name => {
+                if let Some(kind) = TemporalKind::from_tag(name) {
+                    self.temporal(index, kind)?
+                } else if let Some(kind) = tag.as_str().and_then(ViewKind::from_name) {
+                    self.view(index, kind)?
+                } else {
+                    return Err(self.invalid(index, format_args!("unknown type {:?}", truncated(&tag))));
                 }
-                b"ArrayBuffer" => {
-                    let text = self.string_arg()?;
-                    let bytes = base64::engine::general_purpose::STANDARD
-                        .decode(text.as_wtf8())
-                        .map_err(|error| {
-                            self.invalid(
-                                index,
-                                format_args!("invalid base64 in an ArrayBuffer: {error}"),
-                            )
-                        })?;
-                    Node::ArrayBuffer(bytes)
-                }
-                b"URL" => {
-                    self.lexer.expect(b',', "',' and the URL")?;
-                    if self.lexer.peek() == Some(b'"') {
-                        // devalue's own form: the href inline.
-                        Node::Url(self.lexer.string()?)
-                    } else {
-                        // Astro's form (its reducer runs first): the index of the href string.
-                        let href = self.reference(index)?;
-                        self.url_hrefs.push((index, href));
-                        Node::Url(JsString::new())
-                    }
-                }
-                b"URLSearchParams" => {
-                    self.lexer
-                        .expect(b',', "',' and the URLSearchParams text")?;
-                    Node::UrlSearchParams(self.lexer.string()?)
-                }
-                name => {
-                    if let Some(kind) = TemporalKind::from_tag(name) {
-                        self.temporal(index, kind)?
-                    } else if let Some(kind) = tag.as_str().and_then(ViewKind::from_name) {
-                        self.view(index, kind)?
-                    } else {
-                        return Err(
-                            self.invalid(index, format_args!("unknown type {:?}", truncated(&tag)))
-                        );
-                    }
-                }
-            };
-        self.lexer
-            .expect(b']', "']' after the record's arguments")?;
+            }
+        };
+        self.lexer.expect(b']', "']' after the record's arguments")?;
         Ok(node)
     }
 
@@ -474,12 +417,7 @@ impl<'a> Reader<'a> {
         text.as_str()
             .and_then(|text| Temporal::new(kind, text))
             .map(Node::Temporal)
-            .ok_or_else(|| {
-                self.invalid(
-                    index,
-                    format_args!("{kind} {:?} is not Temporal text", truncated(&text)),
-                )
-            })
+            .ok_or_else(|| self.invalid(index, format_args!("{kind} {:?} is not Temporal text", truncated(&text))))
     }
 
     /// `["Uint8Array", buffer]` or `["Uint8Array", buffer, byteOffset, length]`.
@@ -493,24 +431,14 @@ impl<'a> Reader<'a> {
                 length = Some(self.size(index)?);
             }
         }
-        self.views.push(PendingView {
-            node: index,
-            byte_offset,
-            length,
-        });
-        Ok(Node::View(View {
-            kind,
-            buffer,
-            byte_offset: 0,
-            length: 0,
-        }))
+        self.views.push(PendingView { node: index, byte_offset, length });
+        Ok(Node::View(View { kind, buffer, byte_offset: 0, length: 0 }))
     }
 
     /// A byte offset or a length: a non-negative integer.
     fn size(&mut self, index: NodeId) -> Result<u64> {
         let n = self.integer(index)?;
-        u64::try_from(n)
-            .map_err(|_| self.invalid(index, format_args!("invalid offset or length {n}")))
+        u64::try_from(n).map_err(|_| self.invalid(index, format_args!("invalid offset or length {n}")))
     }
 
     /// Resolves the references between records (see the module doc).
@@ -542,30 +470,18 @@ impl<'a> Reader<'a> {
 
         for &(url, href) in &self.url_hrefs {
             match graph.get(href) {
-                Some(Node::String(text)) if href < records => {
-                    *graph.node_mut(url) = Node::Url(text.clone())
-                }
+                Some(Node::String(text)) if href < records => *graph.node_mut(url) = Node::Url(text.clone()),
                 _ => return Err(link_error(url, "a URL must point at a string record")),
             }
         }
 
         for pending in &self.views {
-            let Node::View(view) = graph.node(pending.node) else {
-                continue;
-            };
+            let Node::View(view) = graph.node(pending.node) else { continue };
             let Node::ArrayBuffer(bytes) = graph.node(view.buffer) else {
-                return Err(link_error(
-                    pending.node,
-                    "a typed array or DataView must point at an ArrayBuffer record",
-                ));
+                return Err(link_error(pending.node, "a typed array or DataView must point at an ArrayBuffer record"));
             };
             let (byte_offset, length) = view_bounds(view.kind, bytes.len() as u64, pending)
-                .ok_or_else(|| {
-                    link_error(
-                        pending.node,
-                        "the view's offset and length do not fit its buffer",
-                    )
-                })?;
+                .ok_or_else(|| link_error(pending.node, "the view's offset and length do not fit its buffer"))?;
             if let Node::View(view) = graph.node_mut(pending.node) {
                 view.byte_offset = byte_offset;
                 view.length = length;
@@ -582,31 +498,19 @@ impl<'a> Reader<'a> {
                         Node::Number(_) | Node::String(_) | Node::Bool(_) | Node::BigInt(_)
                     ) =>
                 {
-                    return Err(link_error(
-                        id,
-                        "a boxed primitive must point at a number, string, boolean or BigInt",
-                    ));
+                    return Err(link_error(id, "a boxed primitive must point at a number, string, boolean or BigInt"));
                 }
                 Node::Map(_) => {
-                    let Node::Map(entries) = graph.node_mut(id) else {
-                        continue;
-                    };
+                    let Node::Map(entries) = graph.node_mut(id) else { continue };
                     let mut entries = std::mem::take(entries);
                     for (key, _) in &mut entries {
                         normalize_zero(graph, key, &mut positive_zero);
                     }
-                    collapse_same_keys(
-                        graph,
-                        &mut entries,
-                        |&(key, _)| key,
-                        |kept, (_, value)| kept.1 = value,
-                    );
+                    collapse_same_keys(graph, &mut entries, |&(key, _)| key, |kept, (_, value)| kept.1 = value);
                     *graph.node_mut(id) = Node::Map(entries);
                 }
                 Node::Set(_) => {
-                    let Node::Set(values) = graph.node_mut(id) else {
-                        continue;
-                    };
+                    let Node::Set(values) = graph.node_mut(id) else { continue };
                     let mut values = std::mem::take(values);
                     for value in &mut values {
                         normalize_zero(graph, value, &mut positive_zero);
@@ -643,11 +547,8 @@ fn view_bounds(kind: ViewKind, buffer_len: u64, view: &PendingView) -> Option<(u
         return None;
     }
     match view.length {
-        Some(length) => (offset.checked_add(length.checked_mul(element)?)? <= buffer_len)
-            .then_some((offset, length)),
-        None => (buffer_len - offset)
-            .is_multiple_of(element)
-            .then_some((offset, (buffer_len - offset) / element)),
+        Some(length) => (offset.checked_add(length.checked_mul(element)?)? <= buffer_len).then_some((offset, length)),
+        None => (buffer_len - offset).is_multiple_of(element).then_some((offset, (buffer_len - offset) / element)),
     }
 }
 
@@ -686,9 +587,7 @@ fn array_index(key: &JsString) -> Option<u32> {
     if !canonical || !bytes.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let value = bytes
-        .iter()
-        .fold(0u64, |value, &d| value * 10 + u64::from(d - b'0'));
+    let value = bytes.iter().fold(0u64, |value, &d| value * 10 + u64::from(d - b'0'));
     (value < MAX_ARRAY_LENGTH).then_some(value as u32)
 }
 
@@ -721,13 +620,9 @@ fn remove_repeated_keys(props: &mut Vec<(JsString, NodeId)>) {
         props.truncate(kept);
         return;
     }
-    let mut first_of: FastMap<&[u8], usize> =
-        FastMap::with_capacity_and_hasher(props.len(), Default::default());
-    let firsts: Vec<usize> = props
-        .iter()
-        .enumerate()
-        .map(|(i, (key, _))| *first_of.entry(key.as_wtf8()).or_insert(i))
-        .collect();
+    let mut first_of: FastMap<&[u8], usize> = FastMap::with_capacity_and_hasher(props.len(), Default::default());
+    let firsts: Vec<usize> =
+        props.iter().enumerate().map(|(i, (key, _))| *first_of.entry(key.as_wtf8()).or_insert(i)).collect();
     if firsts.iter().enumerate().all(|(i, &first)| i == first) {
         return;
     }
@@ -820,78 +715,29 @@ mod tests {
 
     #[test]
     fn array_index_keys() {
-        for (key, index) in [
-            ("0", Some(0)),
-            ("42", Some(42)),
-            ("4294967294", Some(u32::MAX - 1)),
-        ] {
+        for (key, index) in [("0", Some(0)), ("42", Some(42)), ("4294967294", Some(u32::MAX - 1))] {
             assert_eq!(array_index(&key.into()), index, "{key}");
         }
-        for key in [
-            "",
-            "01",
-            "-1",
-            "+1",
-            "1.0",
-            "1e3",
-            "4294967295",
-            "99999999999",
-            " 1",
-            "a",
-        ] {
+        for key in ["", "01", "-1", "+1", "1.0", "1e3", "4294967295", "99999999999", " 1", "a"] {
             assert_eq!(array_index(&key.into()), None, "{key}");
         }
     }
 
     #[test]
     fn view_bounds_follow_the_constructors() {
-        let view = |byte_offset, length| PendingView {
-            node: 0,
-            byte_offset,
-            length,
-        };
+        let view = |byte_offset, length| PendingView { node: 0, byte_offset, length };
         // new Uint16Array(buffer of 8) / (buffer, 2) / (buffer, 2, 1)
-        assert_eq!(
-            view_bounds(ViewKind::Uint16Array, 8, &view(None, None)),
-            Some((0, 4))
-        );
-        assert_eq!(
-            view_bounds(ViewKind::Uint16Array, 8, &view(Some(2), None)),
-            Some((2, 3))
-        );
-        assert_eq!(
-            view_bounds(ViewKind::Uint16Array, 8, &view(Some(2), Some(1))),
-            Some((2, 1))
-        );
-        assert_eq!(
-            view_bounds(ViewKind::Uint16Array, 8, &view(Some(8), Some(0))),
-            Some((8, 0))
-        );
+        assert_eq!(view_bounds(ViewKind::Uint16Array, 8, &view(None, None)), Some((0, 4)));
+        assert_eq!(view_bounds(ViewKind::Uint16Array, 8, &view(Some(2), None)), Some((2, 3)));
+        assert_eq!(view_bounds(ViewKind::Uint16Array, 8, &view(Some(2), Some(1))), Some((2, 1)));
+        assert_eq!(view_bounds(ViewKind::Uint16Array, 8, &view(Some(8), Some(0))), Some((8, 0)));
         // RangeErrors: odd buffer, misaligned offset, past the end, overflow.
-        assert_eq!(
-            view_bounds(ViewKind::Uint16Array, 7, &view(None, None)),
-            None
-        );
-        assert_eq!(
-            view_bounds(ViewKind::Uint16Array, 8, &view(Some(1), Some(1))),
-            None
-        );
-        assert_eq!(
-            view_bounds(ViewKind::Uint16Array, 8, &view(Some(2), Some(4))),
-            None
-        );
-        assert_eq!(
-            view_bounds(ViewKind::Uint16Array, 8, &view(Some(10), None)),
-            None
-        );
-        assert_eq!(
-            view_bounds(ViewKind::Float64Array, 8, &view(Some(0), Some(u64::MAX))),
-            None
-        );
+        assert_eq!(view_bounds(ViewKind::Uint16Array, 7, &view(None, None)), None);
+        assert_eq!(view_bounds(ViewKind::Uint16Array, 8, &view(Some(1), Some(1))), None);
+        assert_eq!(view_bounds(ViewKind::Uint16Array, 8, &view(Some(2), Some(4))), None);
+        assert_eq!(view_bounds(ViewKind::Uint16Array, 8, &view(Some(10), None)), None);
+        assert_eq!(view_bounds(ViewKind::Float64Array, 8, &view(Some(0), Some(u64::MAX))), None);
         // A DataView counts bytes and has no alignment.
-        assert_eq!(
-            view_bounds(ViewKind::DataView, 7, &view(Some(3), None)),
-            Some((3, 4))
-        );
+        assert_eq!(view_bounds(ViewKind::DataView, 7, &view(Some(3), None)), Some((3, 4)));
     }
 }

@@ -17,9 +17,7 @@ use std::io::Write as _;
 use base64::Engine as _;
 use num_bigint::BigInt;
 
-use super::constants::{
-    HOLE, NAN, NEGATIVE_INFINITY, NEGATIVE_ZERO, POSITIVE_INFINITY, SPARSE, UNDEFINED,
-};
+use super::constants::{HOLE, NAN, NEGATIVE_INFINITY, NEGATIVE_ZERO, POSITIVE_INFINITY, SPARSE, UNDEFINED};
 use super::number::{decimal_digits, write_integer, write_number};
 use super::{date, LoneSurrogates};
 use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, View};
@@ -105,9 +103,7 @@ impl<'g> Flattener<'g> {
     /// and queues a container's children, which are then visited before anything after it.
     fn visit(&mut self, id: NodeId) -> Result<i64> {
         let Some(&known) = self.refs.get(id as usize) else {
-            return Err(Error::serialize(format!(
-                "invalid value graph: node {id} does not exist"
-            )));
+            return Err(Error::serialize(format!("invalid value graph: node {id} does not exist")));
         };
         if known != UNSEEN {
             return Ok(known);
@@ -123,9 +119,7 @@ impl<'g> Flattener<'g> {
             Node::Number(n) => self.primitive(Primitive::Number(n.to_bits()), Record::Node(id)),
             Node::Null => self.primitive(Primitive::Null, Record::Node(id)),
             Node::Bool(value) => self.primitive(Primitive::Bool(*value), Record::Node(id)),
-            Node::String(text) => {
-                self.primitive(Primitive::String(text.as_wtf8()), Record::Node(id))
-            }
+            Node::String(text) => self.primitive(Primitive::String(text.as_wtf8()), Record::Node(id)),
             Node::BigInt(value) => self.primitive(Primitive::BigInt(value), Record::Node(id)),
             Node::Url(href) => {
                 // Astro's reducer: `["URL", flatten(url.href)]`, the href right after the URL.
@@ -138,10 +132,7 @@ impl<'g> Flattener<'g> {
                     graph.get(*target),
                     Some(Node::Number(_) | Node::String(_) | Node::Bool(_) | Node::BigInt(_))
                 ) {
-                    return Err(invalid(
-                        id,
-                        "a boxed primitive must point at a number, string, boolean or BigInt",
-                    ));
+                    return Err(invalid(id, "a boxed primitive must point at a number, string, boolean or BigInt"));
                 }
                 let index = self.record(id);
                 self.visit(*target)?;
@@ -153,37 +144,21 @@ impl<'g> Flattener<'g> {
                 self.visit(view.buffer)?;
                 index
             }
-            Node::Date(_)
-            | Node::RegExp(_)
-            | Node::ArrayBuffer(_)
-            | Node::UrlSearchParams(_)
-            | Node::Temporal(_) => self.record(id),
+            Node::Date(_) | Node::RegExp(_) | Node::ArrayBuffer(_) | Node::UrlSearchParams(_) | Node::Temporal(_) => {
+                self.record(id)
+            }
             Node::Array(array) => {
                 if let Array::Holey { length, items } = array {
                     let ascending = items.windows(2).all(|pair| pair[0].0 < pair[1].0);
-                    if !ascending
-                        || items
-                            .last()
-                            .is_some_and(|&(position, _)| position >= *length)
-                    {
-                        return Err(invalid(
-                            id,
-                            "array indices must be ascending and below the length",
-                        ));
+                    if !ascending || items.last().is_some_and(|&(position, _)| position >= *length) {
+                        return Err(invalid(id, "array indices must be ascending and below the length"));
                     }
                 }
                 self.container(id)
             }
             Node::Object(object) => {
-                if object
-                    .props
-                    .iter()
-                    .any(|(key, _)| key.as_wtf8() == b"__proto__")
-                {
-                    return Err(invalid(
-                        id,
-                        "cannot stringify an object with a __proto__ key",
-                    ));
+                if object.props.iter().any(|(key, _)| key.as_wtf8() == b"__proto__") {
+                    return Err(invalid(id, "cannot stringify an object with a __proto__ key"));
                 }
                 self.container(id)
             }
@@ -288,11 +263,9 @@ impl<'g> Flattener<'g> {
                 }
                 out.push(b']');
             }
-            Node::Map(entries) => self.write_list(
-                out,
-                Some("Map"),
-                entries.iter().flat_map(|&(key, value)| [key, value]),
-            ),
+            Node::Map(entries) => {
+                self.write_list(out, Some("Map"), entries.iter().flat_map(|&(key, value)| [key, value]))
+            }
             Node::Set(values) => self.write_list(out, Some("Set"), values.iter().copied()),
             Node::Boxed(target) => self.write_list(out, Some("Object"), [*target]),
             Node::ArrayBuffer(bytes) => {
@@ -311,12 +284,7 @@ impl<'g> Flattener<'g> {
     }
 
     /// `[` (then `"tag"` for a tagged record), the children's indices, `]`, comma-separated.
-    fn write_list(
-        &self,
-        out: &mut Vec<u8>,
-        tag: Option<&str>,
-        children: impl IntoIterator<Item = NodeId>,
-    ) {
+    fn write_list(&self, out: &mut Vec<u8>, tag: Option<&str>, children: impl IntoIterator<Item = NodeId>) {
         out.push(b'[');
         let mut first = true;
         if let Some(tag) = tag {
@@ -425,9 +393,7 @@ fn nth_child(node: &Node, n: usize) -> Option<NodeId> {
         Node::Array(Array::Dense(items)) | Node::Set(items) => items.get(n).copied(),
         Node::Array(Array::Holey { items, .. }) => items.get(n).map(|&(_, id)| id),
         Node::Object(object) => object.props.get(n).map(|&(_, id)| id),
-        Node::Map(entries) => entries
-            .get(n / 2)
-            .map(|&(key, value)| if n.is_multiple_of(2) { key } else { value }),
+        Node::Map(entries) => entries.get(n / 2).map(|&(key, value)| if n.is_multiple_of(2) { key } else { value }),
         _ => None,
     }
 }
@@ -440,21 +406,12 @@ fn invalid(id: NodeId, message: &str) -> Error {
 /// (as a typed array constructor would have insisted).
 fn check_view(graph: &Graph, id: NodeId, view: &View) -> Result<()> {
     let Some(Node::ArrayBuffer(bytes)) = graph.get(view.buffer) else {
-        return Err(invalid(
-            id,
-            "a typed array or DataView must point at an ArrayBuffer",
-        ));
+        return Err(invalid(id, "a typed array or DataView must point at an ArrayBuffer"));
     };
     let element = view.kind.element_size();
-    let end = view
-        .length
-        .checked_mul(element)
-        .and_then(|len| len.checked_add(view.byte_offset));
+    let end = view.length.checked_mul(element).and_then(|len| len.checked_add(view.byte_offset));
     if !view.byte_offset.is_multiple_of(element) || end.is_none_or(|end| end > bytes.len() as u64) {
-        return Err(invalid(
-            id,
-            "the view's offset and length do not fit its buffer",
-        ));
+        return Err(invalid(id, "the view's offset and length do not fit its buffer"));
     }
     Ok(())
 }
@@ -463,10 +420,7 @@ fn write_base64(out: &mut Vec<u8>, bytes: &[u8]) {
     let engine = &base64::engine::general_purpose::STANDARD;
     let start = out.len();
     // The encoded length of anything held in memory fits in usize.
-    out.resize(
-        start + base64::encoded_len(bytes.len(), true).unwrap_or(0),
-        0,
-    );
+    out.resize(start + base64::encoded_len(bytes.len(), true).unwrap_or(0), 0);
     let written = engine.encode_slice(bytes, &mut out[start..]).unwrap_or(0);
     out.truncate(start + written);
 }
@@ -502,11 +456,7 @@ fn write_string(out: &mut Vec<u8>, text: &JsString, lone: LoneSurrogates) {
             // U+2028 and U+2029: E2 80 A8 / E2 80 A9.
             0xE2 if matches!(bytes.get(i + 1..i + 3), Some([0x80, 0xA8 | 0xA9])) => 3,
             // A lone surrogate: ED A0..BF xx (a pair is one 4-byte sequence in WTF-8).
-            0xED if lone == LoneSurrogates::Escape
-                && matches!(bytes.get(i + 1..i + 3), Some([0xA0..=0xBF, _])) =>
-            {
-                3
-            }
+            0xED if lone == LoneSurrogates::Escape && matches!(bytes.get(i + 1..i + 3), Some([0xA0..=0xBF, _])) => 3,
             _ => {
                 i += 1;
                 continue;
@@ -538,9 +488,7 @@ fn write_string(out: &mut Vec<u8>, text: &JsString, lone: LoneSurrogates) {
 /// The code point of one 1- or 3-byte WTF-8 sequence.
 fn text_code_point(sequence: &[u8]) -> u32 {
     match *sequence {
-        [b0, b1, b2] => {
-            (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F)
-        }
+        [b0, b1, b2] => (u32::from(b0 & 0x0F) << 12) | (u32::from(b1 & 0x3F) << 6) | u32::from(b2 & 0x3F),
         _ => u32::from(sequence[0]),
     }
 }
@@ -581,10 +529,7 @@ mod tests {
         // A pair (4 bytes in WTF-8) is no lone surrogate; U+2027 and U+202A are not escaped.
         for text in ["😀", "\u{2027}\u{202A}", "\u{D7FF}\u{E000}"] {
             let expected = format!("\"{text}\"");
-            assert_eq!(
-                written(&JsString::from(text), LoneSurrogates::Escape),
-                expected.as_bytes()
-            );
+            assert_eq!(written(&JsString::from(text), LoneSurrogates::Escape), expected.as_bytes());
         }
         let lone_low = JsString::from_utf16(&[0xDFFF]);
         assert_eq!(written(&lone_low, LoneSurrogates::Escape), br#""\udfff""#);

@@ -61,10 +61,7 @@ impl<'a> Input<'a> {
 
     /// The next tag without consuming it, skipping padding (V8's `PeekTag`); `None` at the end.
     pub fn peek_tag(&self) -> Option<u8> {
-        self.bytes[self.pos..]
-            .iter()
-            .copied()
-            .find(|&b| b != tags::PADDING)
+        self.bytes[self.pos..].iter().copied().find(|&b| b != tags::PADDING)
     }
 
     /// Consumes the tag `peek_tag` returned, with the padding before it.
@@ -80,20 +77,14 @@ impl<'a> Input<'a> {
     pub fn varint(&mut self) -> Result<u32> {
         let mut value = 0u32;
         for shift in (0..35).step_by(7) {
-            let byte = *self
-                .bytes
-                .get(self.pos)
-                .ok_or_else(|| truncated("a number"))?;
+            let byte = *self.bytes.get(self.pos).ok_or_else(|| truncated("a number"))?;
             self.pos += 1;
             value |= ((byte & 0x7F) as u32) << shift;
             if byte < 0x80 {
                 return Ok(value);
             }
         }
-        Err(Error::parse(format!(
-            "malformed V8 data: varint longer than 5 bytes at byte {}",
-            self.pos
-        )))
+        Err(Error::parse(format!("malformed V8 data: varint longer than 5 bytes at byte {}", self.pos)))
     }
 
     pub fn zigzag(&mut self) -> Result<i32> {
@@ -140,9 +131,7 @@ impl<'a> Input<'a> {
     pub fn string(&mut self, what: &str) -> Result<JsString> {
         let at = self.pos;
         match self.value_tag()? {
-            tag @ (tags::ONE_BYTE_STRING | tags::TWO_BYTE_STRING | tags::UTF8_STRING) => {
-                self.string_body(tag)
-            }
+            tag @ (tags::ONE_BYTE_STRING | tags::TWO_BYTE_STRING | tags::UTF8_STRING) => self.string_body(tag),
             tag => Err(unexpected(tag, at, what)),
         }
     }
@@ -151,14 +140,9 @@ impl<'a> Input<'a> {
 /// UTF-16LE code units to WTF-8 in one pre-sized buffer (surrogate pairs joined, lone ones kept).
 fn utf16le(bytes: &[u8]) -> Result<JsString> {
     if !bytes.len().is_multiple_of(2) {
-        return Err(Error::parse(
-            "malformed V8 data: two-byte string of odd byte length",
-        ));
+        return Err(Error::parse("malformed V8 data: two-byte string of odd byte length"));
     }
-    let mut units = bytes
-        .chunks_exact(2)
-        .map(|pair| u16::from_le_bytes([pair[0], pair[1]]) as u32)
-        .peekable();
+    let mut units = bytes.chunks_exact(2).map(|pair| u16::from_le_bytes([pair[0], pair[1]]) as u32).peekable();
     let mut wtf8 = Vec::with_capacity(bytes.len() / 2 * 3);
     while let Some(unit) = units.next() {
         let code_point = match units.peek() {
@@ -180,10 +164,7 @@ pub fn truncated(what: &str) -> Error {
 pub fn unexpected(tag: u8, at: usize, what: &str) -> Error {
     match tags::unsupported_value(tag) {
         Some(name) => Error::serialize(format!("{name} cannot be stored in a session")),
-        None => Error::parse(format!(
-            "malformed V8 data: unexpected tag {} at byte {at} in {what}",
-            show(tag)
-        )),
+        None => Error::parse(format!("malformed V8 data: unexpected tag {} at byte {at} in {what}", show(tag))),
     }
 }
 

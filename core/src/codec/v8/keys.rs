@@ -12,12 +12,8 @@ pub fn array_index(key: &[u8]) -> Option<u32> {
     match key {
         [b'0'] => Some(0),
         [b'1'..=b'9', rest @ ..] if rest.len() < 10 && rest.iter().all(u8::is_ascii_digit) => {
-            let value = key
-                .iter()
-                .fold(0u64, |value, digit| value * 10 + u64::from(digit - b'0'));
-            u32::try_from(value)
-                .ok()
-                .filter(|&index| index <= MAX_ARRAY_INDEX)
+            let value = key.iter().fold(0u64, |value, digit| value * 10 + u64::from(digit - b'0'));
+            u32::try_from(value).ok().filter(|&index| index <= MAX_ARRAY_INDEX)
         }
         _ => None,
     }
@@ -40,25 +36,10 @@ mod tests {
 
     #[test]
     fn array_indices_are_canonical_and_below_2_pow_32_minus_1() {
-        for (key, index) in [
-            ("0", Some(0)),
-            ("7", Some(7)),
-            ("4294967294", Some(u32::MAX - 1)),
-        ] {
+        for (key, index) in [("0", Some(0)), ("7", Some(7)), ("4294967294", Some(u32::MAX - 1))] {
             assert_eq!(array_index(key.as_bytes()), index, "{key}");
         }
-        for key in [
-            "",
-            "01",
-            "-0",
-            "-1",
-            "1.0",
-            "1e3",
-            "4294967295",
-            "99999999999",
-            " 1",
-            "a",
-        ] {
+        for key in ["", "01", "-0", "-1", "1.0", "1e3", "4294967295", "99999999999", " 1", "a"] {
             assert_eq!(array_index(key.as_bytes()), None, "{key}");
         }
     }
@@ -79,11 +60,7 @@ mod tests {
             (f64::NEG_INFINITY, "-Infinity", None),
         ];
         for (number, text, index) in cases {
-            assert_eq!(
-                number_key(number),
-                (JsString::from(text), index),
-                "{number}"
-            );
+            assert_eq!(number_key(number), (JsString::from(text), index), "{number}");
         }
     }
 }

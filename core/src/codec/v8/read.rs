@@ -22,9 +22,7 @@ use super::{
     tags, trailer, SUPPORTED_VERSIONS, TEMPORAL_HOST_OBJECT_TYPE, URL_HOST_OBJECT_TYPE,
     URL_SEARCH_PARAMS_HOST_OBJECT_TYPE,
 };
-use crate::codec::{
-    Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, Temporal, TemporalKind, View,
-};
+use crate::codec::{Array, Graph, JsString, Node, NodeId, Object, RegExp, RegExpFlags, Temporal, TemporalKind, View};
 use crate::{Error, Result};
 
 /// The most nodes reserved up front, whatever the size of the input.
@@ -48,9 +46,7 @@ pub fn read(bytes: &[u8]) -> Result<(Graph, NodeId)> {
 /// Reads the header and checks that its version is one this reader knows.
 fn header(input: &mut Input) -> Result<u32> {
     if input.byte().ok() != Some(tags::VERSION) {
-        return Err(Error::parse(
-            "malformed V8 data: no version header (was it written with writeHeader()?)",
-        ));
+        return Err(Error::parse("malformed V8 data: no version header (was it written with writeHeader()?)"));
     }
     let version = input.varint()?;
     if !SUPPORTED_VERSIONS.contains(&version) {
@@ -185,9 +181,7 @@ impl<'a> Reader<'a> {
             match self.advance(&mut frame)? {
                 Advance::Value => match self.begin_value()? {
                     Begun::Value(id) => self.accept(&mut frame, id)?,
-                    Begun::Container(child) => {
-                        self.stack.push(std::mem::replace(&mut frame, child))
-                    }
+                    Begun::Container(child) => self.stack.push(std::mem::replace(&mut frame, child)),
                 },
                 Advance::Done => {
                     let id = self.finish(frame)?;
@@ -221,14 +215,8 @@ impl<'a> Reader<'a> {
             }
             tags::OBJECT_REFERENCE => return self.reference().map(Begun::Value),
             tags::BEGIN_JS_OBJECT => {
-                let node = self.assign_id(Node::Object(Object {
-                    null_prototype: false,
-                    props: Vec::new(),
-                }));
-                return Ok(Begun::Container(Frame::Object {
-                    node,
-                    start: self.pending_props.len(),
-                }));
+                let node = self.assign_id(Node::Object(Object { null_prototype: false, props: Vec::new() }));
+                return Ok(Begun::Container(Frame::Object { node, start: self.pending_props.len() }));
             }
             tags::BEGIN_DENSE_JS_ARRAY | tags::BEGIN_SPARSE_JS_ARRAY => {
                 let dense = tag == tags::BEGIN_DENSE_JS_ARRAY;
@@ -252,17 +240,11 @@ impl<'a> Reader<'a> {
             }
             tags::BEGIN_JS_MAP => {
                 let node = self.assign_id(Node::Map(Vec::new()));
-                return Ok(Begun::Container(Frame::Map {
-                    node,
-                    start: self.pending_ids.len(),
-                }));
+                return Ok(Begun::Container(Frame::Map { node, start: self.pending_ids.len() }));
             }
             tags::BEGIN_JS_SET => {
                 let node = self.assign_id(Node::Set(Vec::new()));
-                return Ok(Begun::Container(Frame::Set {
-                    node,
-                    start: self.pending_ids.len(),
-                }));
+                return Ok(Begun::Container(Frame::Set { node, start: self.pending_ids.len() }));
             }
             tags::DATE => {
                 let time = time_clip(self.input.double()?);
@@ -286,23 +268,15 @@ impl<'a> Reader<'a> {
             tags::REGEXP => {
                 let source = self.input.string("a RegExp pattern")?;
                 let flags = regexp_flags(self.input.varint()?)?;
-                return Ok(Begun::Value(
-                    self.assign_id(Node::RegExp(RegExp { source, flags })),
-                ));
+                return Ok(Begun::Value(self.assign_id(Node::RegExp(RegExp { source, flags }))));
             }
-            tags::ARRAY_BUFFER | tags::RESIZABLE_ARRAY_BUFFER => {
-                return self.array_buffer(tag).map(Begun::Value)
-            }
+            tags::ARRAY_BUFFER | tags::RESIZABLE_ARRAY_BUFFER => return self.array_buffer(tag).map(Begun::Value),
             tags::HOST_OBJECT => return self.host_object(at).map(Begun::Value),
             tags::THE_HOLE => {
-                return Err(Error::parse(format!(
-                    "malformed V8 data: a hole outside an array at byte {at}"
-                )))
+                return Err(Error::parse(format!("malformed V8 data: a hole outside an array at byte {at}")))
             }
             tags::ARRAY_BUFFER_VIEW => {
-                return Err(Error::parse(format!(
-                    "malformed V8 data: a view without its ArrayBuffer at byte {at}"
-                )))
+                return Err(Error::parse(format!("malformed V8 data: a view without its ArrayBuffer at byte {at}")))
             }
             _ => return Err(unexpected(tag, at, "a value")),
         };
@@ -327,9 +301,7 @@ impl<'a> Reader<'a> {
     fn reference(&mut self) -> Result<NodeId> {
         let id = self.input.varint()?;
         let node = *self.objects.get(id as usize).ok_or_else(|| {
-            Error::parse(format!(
-                "malformed V8 data: reference to object {id}, which has not been read"
-            ))
+            Error::parse(format!("malformed V8 data: reference to object {id}, which has not been read"))
         })?;
         match self.graph.node(node) {
             Node::ArrayBuffer(bytes) => self.view_after(node, id, bytes.len() as u64),
@@ -344,16 +316,11 @@ impl<'a> Reader<'a> {
             // has no resizability, and devalue keeps none either.
             let max_byte_length = self.input.varint()?;
             if byte_length > max_byte_length {
-                return Err(Error::parse(
-                    "malformed V8 data: resizable ArrayBuffer longer than its maximum",
-                ));
+                return Err(Error::parse("malformed V8 data: resizable ArrayBuffer longer than its maximum"));
             }
             self.resizable.push(self.objects.len() as u32);
         }
-        let bytes = self
-            .input
-            .raw(byte_length as usize, "an ArrayBuffer")?
-            .to_vec();
+        let bytes = self.input.raw(byte_length as usize, "an ArrayBuffer")?.to_vec();
         let id = self.objects.len() as u32;
         let node = self.assign_id(Node::ArrayBuffer(bytes));
         self.view_after(node, id, byte_length as u64)
@@ -370,40 +337,23 @@ impl<'a> Reader<'a> {
         let byte_offset = self.input.varint()?;
         let byte_length = self.input.varint()?;
         if byte_offset as u64 + byte_length as u64 > buffer_length {
-            return Err(Error::parse(
-                "malformed V8 data: view out of the bounds of its ArrayBuffer",
-            ));
+            return Err(Error::parse("malformed V8 data: view out of the bounds of its ArrayBuffer"));
         }
-        let flags = if self.views_have_flags {
-            self.input.varint()?
-        } else {
-            0
-        };
+        let flags = if self.views_have_flags { self.input.varint()? } else { 0 };
         let kind = u8::try_from(subtag)
             .ok()
             .and_then(tags::view_kind)
-            .ok_or_else(|| {
-                Error::parse(format!("malformed V8 data: unknown view type {subtag}"))
-            })?;
+            .ok_or_else(|| Error::parse(format!("malformed V8 data: unknown view type {subtag}")))?;
         let element_size = kind.element_size() as u32;
         if byte_offset % element_size != 0 || byte_length % element_size != 0 {
-            return Err(Error::parse(format!(
-                "malformed V8 data: misaligned {}",
-                kind.name()
-            )));
+            return Err(Error::parse(format!("malformed V8 data: misaligned {}", kind.name())));
         }
         // As V8's `ValidateJSArrayBufferViewFlags`: a view over a resizable buffer says so, and
         // only such a view may.
         let backed_by_rab = flags & tags::VIEW_IS_BACKED_BY_RAB != 0;
-        let resizable_flags =
-            flags & (tags::VIEW_IS_BACKED_BY_RAB | tags::VIEW_IS_LENGTH_TRACKING) != 0;
-        if resizable_flags != self.resizable.binary_search(&buffer_id).is_ok()
-            || resizable_flags != backed_by_rab
-        {
-            return Err(Error::parse(format!(
-                "malformed V8 data: {} flags do not match its ArrayBuffer",
-                kind.name()
-            )));
+        let resizable_flags = flags & (tags::VIEW_IS_BACKED_BY_RAB | tags::VIEW_IS_LENGTH_TRACKING) != 0;
+        if resizable_flags != self.resizable.binary_search(&buffer_id).is_ok() || resizable_flags != backed_by_rab {
+            return Err(Error::parse(format!("malformed V8 data: {} flags do not match its ArrayBuffer", kind.name())));
         }
         // A length-tracking view (V8 writes its length as 0) spans the rest of its buffer; the
         // buffer is fixed from now on, so it is read as a fixed view over that span.
@@ -412,12 +362,7 @@ impl<'a> Reader<'a> {
         } else {
             (byte_length / element_size) as u64
         };
-        Ok(self.assign_id(Node::View(View {
-            kind,
-            buffer,
-            byte_offset: byte_offset as u64,
-            length,
-        })))
+        Ok(self.assign_id(Node::View(View { kind, buffer, byte_offset: byte_offset as u64, length })))
     }
 
     /// A host object: only the URLs, URLSearchParams and Temporal values [`super::write()`] writes
@@ -425,18 +370,15 @@ impl<'a> Reader<'a> {
     /// session cannot hold.
     fn host_object(&mut self, at: usize) -> Result<NodeId> {
         let host_type = self.input.varint()?;
-        let temporal = host_type
-            .checked_sub(TEMPORAL_HOST_OBJECT_TYPE)
-            .and_then(TemporalKind::from_index);
+        let temporal = host_type.checked_sub(TEMPORAL_HOST_OBJECT_TYPE).and_then(TemporalKind::from_index);
         let what = match (host_type, temporal) {
             (URL_HOST_OBJECT_TYPE, _) => "a URL",
             (URL_SEARCH_PARAMS_HOST_OBJECT_TYPE, _) => "a URLSearchParams",
             (_, Some(kind)) => kind.tag(),
             _ => return Err(unexpected(tags::HOST_OBJECT, at, "a value")),
         };
-        let text = std::str::from_utf8(self.input.sized(what)?).map_err(|_| {
-            Error::parse(format!("malformed V8 data: {what} whose text is not UTF-8"))
-        })?;
+        let text = std::str::from_utf8(self.input.sized(what)?)
+            .map_err(|_| Error::parse(format!("malformed V8 data: {what} whose text is not UTF-8")))?;
         let node = match (host_type, temporal) {
             (URL_HOST_OBJECT_TYPE, _) => Node::Url(JsString::from(text)),
             (_, Some(kind)) => Node::Temporal(Temporal::new(kind, text).ok_or_else(|| {
@@ -455,11 +397,7 @@ impl<'a> Reader<'a> {
         let bitfield = self.input.varint()?;
         let byte_length = (bitfield >> 1) & ((1 << 30) - 1);
         let digits = self.input.raw(byte_length as usize, "a BigInt")?;
-        let sign = if bitfield & 1 != 0 {
-            Sign::Minus
-        } else {
-            Sign::Plus
-        };
+        let sign = if bitfield & 1 != 0 { Sign::Minus } else { Sign::Plus };
         // A zero magnitude comes out as 0n whatever the sign bit, as in V8.
         Ok(BigInt::from_bytes_le(sign, digits))
     }
@@ -471,10 +409,7 @@ impl<'a> Reader<'a> {
             Frame::Object { start, .. } => {
                 if self.end(tags::END_JS_OBJECT)? {
                     let count = self.input.varint()? as usize;
-                    return counted(
-                        count == self.pending_props.len() - *start,
-                        "an object's property count",
-                    );
+                    return counted(count == self.pending_props.len() - *start, "an object's property count");
                 }
                 let (key, _) = self.key()?;
                 // The value's place, filled by `accept`.
@@ -489,11 +424,7 @@ impl<'a> Reader<'a> {
                     self.input.consume_peeked();
                     array.next += 1;
                 }
-                let end = if array.dense {
-                    tags::END_DENSE_JS_ARRAY
-                } else {
-                    tags::END_SPARSE_JS_ARRAY
-                };
+                let end = if array.dense { tags::END_DENSE_JS_ARRAY } else { tags::END_SPARSE_JS_ARRAY };
                 if self.end(end)? {
                     let count = self.input.varint()?;
                     let declared = self.input.varint()?;
@@ -561,13 +492,10 @@ impl<'a> Reader<'a> {
                 }
                 array.holey = Some(self.pending_items.len());
                 let dense = self.pending_ids.drain(array.start..).enumerate();
-                self.pending_items
-                    .extend(dense.map(|(i, id)| (i as u32, id)));
+                self.pending_items.extend(dense.map(|(i, id)| (i as u32, id)));
             }
             Some(holey) => {
-                array.sorted &= self.pending_items[holey..]
-                    .last()
-                    .is_none_or(|&(last, _)| last < index);
+                array.sorted &= self.pending_items[holey..].last().is_none_or(|&(last, _)| last < index);
             }
         }
         self.pending_items.push((index, value));
@@ -617,31 +545,18 @@ impl<'a> Reader<'a> {
                 check_unique_keys(props, &mut self.key_order)?;
                 if !in_key_order(props) {
                     // `Object.keys` order: array indices ascending, then the other keys as added.
-                    props.sort_by_cached_key(|(name, _)| {
-                        array_index(name.as_wtf8()).map_or(u64::MAX, u64::from)
-                    });
+                    props.sort_by_cached_key(|(name, _)| array_index(name.as_wtf8()).map_or(u64::MAX, u64::from));
                 }
                 let props = self.pending_props.drain(start..).collect();
-                (
-                    node,
-                    Node::Object(Object {
-                        null_prototype: false,
-                        props,
-                    }),
-                )
+                (node, Node::Object(Object { null_prototype: false, props }))
             }
             Frame::Array(array) => (array.node, Node::Array(self.finish_array(array)?)),
             Frame::Map { node, start } => {
-                let entries = self.pending_ids[start..]
-                    .chunks_exact(2)
-                    .map(|pair| (pair[0], pair[1]))
-                    .collect();
+                let entries = self.pending_ids[start..].chunks_exact(2).map(|pair| (pair[0], pair[1])).collect();
                 self.pending_ids.truncate(start);
                 (node, Node::Map(entries))
             }
-            Frame::Set { node, start } => {
-                (node, Node::Set(self.pending_ids.drain(start..).collect()))
-            }
+            Frame::Set { node, start } => (node, Node::Set(self.pending_ids.drain(start..).collect())),
         };
         *self.graph.node_mut(node) = value;
         Ok(node)
@@ -658,11 +573,7 @@ impl<'a> Reader<'a> {
             } else {
                 Array::Holey {
                     length: declared,
-                    items: items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &id)| (i as u32, id))
-                        .collect(),
+                    items: items.iter().enumerate().map(|(i, &id)| (i as u32, id)).collect(),
                 }
             };
             self.pending_ids.truncate(array.start);
@@ -676,16 +587,11 @@ impl<'a> Reader<'a> {
             }
         }
         // Indices are below 2^32 - 1, so the length fits.
-        let length = items
-            .last()
-            .map_or(declared, |&(last, _)| declared.max(last + 1));
+        let length = items.last().map_or(declared, |&(last, _)| declared.max(last + 1));
         let elements = if items.len() == length as usize {
             Array::Dense(items.iter().map(|&(_, id)| id).collect())
         } else {
-            Array::Holey {
-                length,
-                items: items.to_vec(),
-            }
+            Array::Holey { length, items: items.to_vec() }
         };
         self.pending_items.truncate(holey);
         Ok(elements)
@@ -693,9 +599,7 @@ impl<'a> Reader<'a> {
 }
 
 fn duplicate_element(index: u32) -> Error {
-    Error::parse(format!(
-        "malformed V8 data: array element {index} given twice"
-    ))
+    Error::parse(format!("malformed V8 data: array element {index} given twice"))
 }
 
 fn counted(matches: bool, what: &str) -> Result<Advance> {
@@ -709,25 +613,18 @@ fn counted(matches: bool, what: &str) -> Result<Advance> {
 /// V8 refuses an object that names a property twice (`1` and `"1"` are the same key).
 fn check_unique_keys(props: &[(JsString, NodeId)], order: &mut Vec<usize>) -> Result<()> {
     let duplicate = if props.len() <= PAIRWISE_KEY_CHECK {
-        props.iter().enumerate().find_map(|(i, (name, _))| {
-            props[..i]
-                .iter()
-                .find(|(other, _)| other == name)
-                .map(|_| name)
-        })
+        props
+            .iter()
+            .enumerate()
+            .find_map(|(i, (name, _))| props[..i].iter().find(|(other, _)| other == name).map(|_| name))
     } else {
         order.clear();
         order.extend(0..props.len());
         order.sort_unstable_by(|&a, &b| props[a].0.cmp(&props[b].0));
-        order
-            .windows(2)
-            .find(|pair| props[pair[0]].0 == props[pair[1]].0)
-            .map(|pair| &props[pair[0]].0)
+        order.windows(2).find(|pair| props[pair[0]].0 == props[pair[1]].0).map(|pair| &props[pair[0]].0)
     };
     match duplicate {
-        Some(name) => Err(Error::parse(format!(
-            "malformed V8 data: property {name:?} given twice"
-        ))),
+        Some(name) => Err(Error::parse(format!("malformed V8 data: property {name:?} given twice"))),
         None => Ok(()),
     }
 }
@@ -769,10 +666,7 @@ fn regexp_flags(bits: u32) -> Result<RegExpFlags> {
         }
     }
     if bits & !known != 0 {
-        return Err(Error::parse(format!(
-            "malformed V8 data: unsupported RegExp flag bits {:#x}",
-            bits & !known
-        )));
+        return Err(Error::parse(format!("malformed V8 data: unsupported RegExp flag bits {:#x}", bits & !known)));
     }
     std::str::from_utf8(&letters[..count])
         .ok()

@@ -98,9 +98,7 @@ pub fn view_subtag(kind: ViewKind) -> u8 {
 }
 
 pub fn view_kind(subtag: u8) -> Option<ViewKind> {
-    ViewKind::ALL
-        .into_iter()
-        .find(|&kind| view_subtag(kind) == subtag)
+    ViewKind::ALL.into_iter().find(|&kind| view_subtag(kind) == subtag)
 }
 
 /// `JSRegExp::Flags`: the bit of each flag letter. V8's `linear` flag (1 << 6, `l`, only behind

@@ -30,10 +30,7 @@ const MAX_ARRAY_LENGTH: f64 = 4_294_967_295.0;
 pub fn apply(input: &mut Input, graph: &mut Graph, objects: &[NodeId]) -> Result<()> {
     let tag = input.value_tag().map_err(|_| truncated("the trailer"))?;
     if tag != tags::BEGIN_DENSE_JS_ARRAY {
-        return Err(invalid(format!(
-            "it is not a dense array (tag {})",
-            show(tag)
-        )));
+        return Err(invalid(format!("it is not a dense array (tag {})", show(tag))));
     }
     let length = input.varint()?;
     if length % 3 != 0 {
@@ -54,15 +51,8 @@ pub fn apply(input: &mut Input, graph: &mut Graph, objects: &[NodeId]) -> Result
                     // Properties a user added are dropped, as devalue drops them.
                     Node::Object(_) if kind == URL => *graph.node_mut(node) = Node::Url(text),
                     Node::Object(_) => *graph.node_mut(node) = Node::UrlSearchParams(text),
-                    Node::Url(_) | Node::UrlSearchParams(_) => {
-                        return Err(invalid("an object listed twice"))
-                    }
-                    other => {
-                        return Err(invalid(format!(
-                            "a URL entry points at {}, not an object",
-                            describe(other)
-                        )))
-                    }
+                    Node::Url(_) | Node::UrlSearchParams(_) => return Err(invalid("an object listed twice")),
+                    other => return Err(invalid(format!("a URL entry points at {}, not an object", describe(other)))),
                 }
             }
             BUFFER => {
@@ -96,10 +86,7 @@ pub fn apply(input: &mut Input, graph: &mut Graph, objects: &[NodeId]) -> Result
         return Err(invalid("it does not end as a plain dense array"));
     }
     if !input.at_end() {
-        return Err(invalid(format!(
-            "bytes left after it: {}",
-            input.remaining()
-        )));
+        return Err(invalid(format!("bytes left after it: {}", input.remaining())));
     }
     release_unreferenced(graph, pools);
     Ok(())
@@ -115,31 +102,14 @@ fn cut_out_buffer(graph: &mut Graph, node: NodeId, first_new: NodeId) -> Result<
                 Node::ArrayBuffer(bytes) => bytes.get(start..start + view.length as usize),
                 _ => None,
             };
-            (
-                view.buffer,
-                bytes
-                    .ok_or_else(|| invalid("a Buffer out of its ArrayBuffer's bounds"))?
-                    .to_vec(),
-            )
+            (view.buffer, bytes.ok_or_else(|| invalid("a Buffer out of its ArrayBuffer's bounds"))?.to_vec())
         }
-        Node::View(view) if view.kind == ViewKind::Uint8Array => {
-            return Err(invalid("a Buffer listed twice"))
-        }
-        other => {
-            return Err(invalid(format!(
-                "a Buffer entry points at {}, not a Uint8Array",
-                describe(other)
-            )))
-        }
+        Node::View(view) if view.kind == ViewKind::Uint8Array => return Err(invalid("a Buffer listed twice")),
+        other => return Err(invalid(format!("a Buffer entry points at {}, not a Uint8Array", describe(other)))),
     };
     let length = visible.len() as u64;
     let buffer = graph.push(Node::ArrayBuffer(visible));
-    *graph.node_mut(node) = Node::View(View {
-        kind: ViewKind::Uint8Array,
-        buffer,
-        byte_offset: 0,
-        length,
-    });
+    *graph.node_mut(node) = Node::View(View { kind: ViewKind::Uint8Array, buffer, byte_offset: 0, length });
     Ok(pool)
 }
 
@@ -153,19 +123,10 @@ fn set_array_length(graph: &mut Graph, node: NodeId, length: f64) -> Result<()> 
     let length = length as u32;
     let array = match graph.node_mut(node) {
         Node::Array(array) => array,
-        other => {
-            return Err(invalid(format!(
-                "an array length entry points at {}, not an array",
-                describe(other)
-            )))
-        }
+        other => return Err(invalid(format!("an array length entry points at {}, not an array", describe(other)))),
     };
     let items = match std::mem::replace(array, Array::Dense(Vec::new())) {
-        Array::Dense(items) => items
-            .into_iter()
-            .enumerate()
-            .map(|(i, id)| (i as u32, id))
-            .collect(),
+        Array::Dense(items) => items.into_iter().enumerate().map(|(i, id)| (i as u32, id)).collect(),
         Array::Holey { items, .. } => items,
     };
     if items.last().is_some_and(|&(last, _)| last >= length) {
@@ -220,27 +181,20 @@ fn number(input: &mut Input) -> Result<f64> {
         tags::INT32 => Ok(input.zigzag()? as f64),
         tags::UINT32 => Ok(input.varint()? as f64),
         tags::DOUBLE => input.double(),
-        other => Err(invalid(format!(
-            "a number was expected (tag {})",
-            show(other)
-        ))),
+        other => Err(invalid(format!("a number was expected (tag {})", show(other)))),
     }
 }
 
 fn reference(input: &mut Input, objects: &[NodeId]) -> Result<NodeId> {
     let tag = input.value_tag()?;
     if tag != tags::OBJECT_REFERENCE {
-        return Err(invalid(format!(
-            "an entry is not a reference into the value (tag {})",
-            show(tag)
-        )));
+        return Err(invalid(format!("an entry is not a reference into the value (tag {})", show(tag))));
     }
     let id = input.varint()?;
-    objects.get(id as usize).copied().ok_or_else(|| {
-        invalid(format!(
-            "an entry refers to object {id}, which is not in the value"
-        ))
-    })
+    objects
+        .get(id as usize)
+        .copied()
+        .ok_or_else(|| invalid(format!("an entry refers to object {id}, which is not in the value")))
 }
 
 fn describe(node: &Node) -> &'static str {

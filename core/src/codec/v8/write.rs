@@ -16,9 +16,7 @@ use num_bigint::{BigInt, Sign};
 
 use super::keys::array_index;
 use super::trailer::{ARRAY_LENGTH, NULL_PROTOTYPE};
-use super::{
-    tags, TEMPORAL_HOST_OBJECT_TYPE, URL_HOST_OBJECT_TYPE, URL_SEARCH_PARAMS_HOST_OBJECT_TYPE,
-};
+use super::{tags, TEMPORAL_HOST_OBJECT_TYPE, URL_HOST_OBJECT_TYPE, URL_SEARCH_PARAMS_HOST_OBJECT_TYPE};
 use crate::codec::{Array, Graph, JsString, Node, NodeId, NodeMap, Object, View, ViewKind};
 use crate::{Error, Result};
 
@@ -74,11 +72,7 @@ pub struct Budget {
 
 impl Budget {
     pub fn new(bytes: usize, max_depth: usize) -> Self {
-        Self {
-            bytes_left: bytes,
-            max_depth,
-            bytes,
-        }
+        Self { bytes_left: bytes, max_depth, bytes }
     }
 
     /// No bound (for values that are already bounded otherwise, and for tests).
@@ -167,9 +161,7 @@ impl<'g> Writer<'g> {
                 }
                 self.open(tags::BEGIN_JS_OBJECT, None, id)?
             }
-            Node::Array(Array::Dense(items)) => {
-                self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(len32(items.len())?), id)?
-            }
+            Node::Array(Array::Dense(items)) => self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(len32(items.len())?), id)?,
             &Node::Array(Array::Holey { length, ref items }) => {
                 if holes_inline(length, items.len()) {
                     self.open(tags::BEGIN_DENSE_JS_ARRAY, Some(length), id)?;
@@ -178,8 +170,7 @@ impl<'g> Writer<'g> {
                     // trailer the rest.
                     let reached = items.last().map_or(0, |&(index, _)| index as u64 + 1);
                     if reached != length as u64 {
-                        self.trailer
-                            .push((ARRAY_LENGTH, self.ids[&id], length as f64));
+                        self.trailer.push((ARRAY_LENGTH, self.ids[&id], length as f64));
                     }
                     self.open(tags::BEGIN_SPARSE_JS_ARRAY, Some(0), id)?;
                 }
@@ -214,11 +205,7 @@ impl<'g> Writer<'g> {
                     self.out.push(tags::STRING_OBJECT);
                     self.string(string)?;
                 }
-                _ => {
-                    return Err(Error::serialize(
-                        "a boxed value that is not a boolean, number, BigInt or string",
-                    ))
-                }
+                _ => return Err(Error::serialize("a boxed value that is not a boolean, number, BigInt or string")),
             },
             Node::ArrayBuffer(bytes) => {
                 self.out.push(tags::ARRAY_BUFFER);
@@ -232,9 +219,7 @@ impl<'g> Writer<'g> {
                     Node::Url(_) => URL_HOST_OBJECT_TYPE,
                     _ => URL_SEARCH_PARAMS_HOST_OBJECT_TYPE,
                 };
-                let text = text
-                    .as_str()
-                    .map_or_else(|| Cow::Owned(text.to_string_lossy()), Cow::Borrowed);
+                let text = text.as_str().map_or_else(|| Cow::Owned(text.to_string_lossy()), Cow::Borrowed);
                 self.out.push(tags::HOST_OBJECT);
                 self.varint(host_type);
                 self.varint(len32(text.len())?);
@@ -282,20 +267,12 @@ impl<'g> Writer<'g> {
                     _ => items[next - 1].0 as u64 + 1,
                 };
                 let dense = holes_inline(length, items.len());
-                let upto = items
-                    .get(next)
-                    .map_or(length as u64, |&(index, _)| index as u64);
-                if upto < from
-                    || upto > length as u64
-                    || (upto == length as u64 && next < items.len())
-                {
-                    return Err(Error::serialize(
-                        "an array whose elements are out of order or beyond its length",
-                    ));
+                let upto = items.get(next).map_or(length as u64, |&(index, _)| index as u64);
+                if upto < from || upto > length as u64 || (upto == length as u64 && next < items.len()) {
+                    return Err(Error::serialize("an array whose elements are out of order or beyond its length"));
                 }
                 if dense {
-                    self.out
-                        .extend(std::iter::repeat_n(tags::THE_HOLE, (upto - from) as usize));
+                    self.out.extend(std::iter::repeat_n(tags::THE_HOLE, (upto - from) as usize));
                 }
                 match items.get(next) {
                     Some(&(index, item)) => {
@@ -336,9 +313,7 @@ impl<'g> Writer<'g> {
     }
 
     fn node(&self, id: NodeId) -> Result<&'g Node> {
-        self.graph
-            .get(id)
-            .ok_or_else(|| Error::serialize(format!("the graph has no node {id}")))
+        self.graph.get(id).ok_or_else(|| Error::serialize(format!("the graph has no node {id}")))
     }
 
     fn assign_id(&mut self, id: NodeId) {
@@ -376,20 +351,11 @@ impl<'g> Writer<'g> {
             ));
         }
         let Node::ArrayBuffer(bytes) = self.node(view.buffer)? else {
-            return Err(Error::serialize(format!(
-                "a {} over something that is not an ArrayBuffer",
-                view.kind.name()
-            )));
+            return Err(Error::serialize(format!("a {} over something that is not an ArrayBuffer", view.kind.name())));
         };
         let size = view.kind.element_size();
-        let end = view
-            .length
-            .checked_mul(size)
-            .and_then(|byte_length| byte_length.checked_add(view.byte_offset));
-        let (Some(end), 0) = (
-            end.filter(|&end| end <= bytes.len() as u64),
-            view.byte_offset % size,
-        ) else {
+        let end = view.length.checked_mul(size).and_then(|byte_length| byte_length.checked_add(view.byte_offset));
+        let (Some(end), 0) = (end.filter(|&end| end <= bytes.len() as u64), view.byte_offset % size) else {
             return Err(Error::serialize(format!(
                 "a {} out of its ArrayBuffer's bounds or misaligned",
                 view.kind.name()
@@ -447,8 +413,7 @@ impl<'g> Writer<'g> {
                 self.out.extend_from_slice(string.as_wtf8());
             } else {
                 self.varint(len32(string.code_points().count())?);
-                self.out
-                    .extend(string.code_points().map(|code_point| code_point as u8));
+                self.out.extend(string.code_points().map(|code_point| code_point as u8));
             }
         } else {
             let byte_length = len32(string.utf16_len() * 2)?;
@@ -480,8 +445,7 @@ impl<'g> Writer<'g> {
         }
         self.varint(((byte_length as u32) << 1) | u32::from(sign == Sign::Minus));
         self.out.extend_from_slice(&magnitude);
-        self.out
-            .resize(self.out.len() + byte_length - magnitude.len(), 0);
+        self.out.resize(self.out.len() + byte_length - magnitude.len(), 0);
         Ok(())
     }
 
@@ -507,6 +471,5 @@ fn varint_len(value: u32) -> usize {
 }
 
 fn len32(len: usize) -> Result<u32> {
-    u32::try_from(len)
-        .map_err(|_| Error::serialize("a value too large for V8's format (over 4 GiB)"))
+    u32::try_from(len).map_err(|_| Error::serialize("a value too large for V8's format (over 4 GiB)"))
 }

@@ -29,9 +29,7 @@ pub fn private_options(options: &mut OpenOptions) -> &mut OpenOptions {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        options
-            .mode(FILE_MODE)
-            .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        options.mode(FILE_MODE).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
     }
     #[cfg(windows)]
     {
@@ -95,9 +93,7 @@ pub fn make_own_dir_private(dir: &Path) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        let Ok(metadata) = fs::symlink_metadata(dir) else {
-            return;
-        };
+        let Ok(metadata) = fs::symlink_metadata(dir) else { return };
         // SAFETY: geteuid has no preconditions and cannot fail.
         let own = metadata.uid() == unsafe { libc::geteuid() };
         if metadata.is_dir() && own && metadata.permissions().mode() & 0o077 != 0 {
@@ -147,9 +143,7 @@ pub fn open_regular(path: &Path) -> io::Result<Option<(File, fs::Metadata)>> {
     }
     let file = match private_options(OpenOptions::new().read(true)).open(path) {
         Ok(file) => file,
-        Err(error) if error.kind() == io::ErrorKind::NotFound || is_not_a_plain_file(&error) => {
-            return Ok(None)
-        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound || is_not_a_plain_file(&error) => return Ok(None),
         Err(error) => return Err(error),
     };
     let metadata = file.metadata()?;
@@ -162,10 +156,7 @@ fn is_not_a_plain_file(error: &io::Error) -> bool {
     {
         // ELOOP: a symlink under O_NOFOLLOW (EMLINK on FreeBSD); ENXIO: a socket (or a device
         // with no driver).
-        matches!(
-            error.raw_os_error(),
-            Some(libc::ELOOP | libc::EMLINK | libc::ENXIO)
-        )
+        matches!(error.raw_os_error(), Some(libc::ELOOP | libc::EMLINK | libc::ENXIO))
     }
     #[cfg(not(unix))]
     {
@@ -177,12 +168,9 @@ fn is_not_a_plain_file(error: &io::Error) -> bool {
 /// The first `max + 1` bytes of `file` (all of it if it is not longer than `max`).
 pub fn read_at_most(file: File, metadata: &fs::Metadata, max: usize) -> io::Result<Vec<u8>> {
     let limit = max.saturating_add(1);
-    let expected = usize::try_from(metadata.len())
-        .unwrap_or(usize::MAX)
-        .min(limit);
+    let expected = usize::try_from(metadata.len()).unwrap_or(usize::MAX).min(limit);
     let mut bytes = Vec::with_capacity(expected);
-    file.take(u64::try_from(limit).unwrap_or(u64::MAX))
-        .read_to_end(&mut bytes)?;
+    file.take(u64::try_from(limit).unwrap_or(u64::MAX)).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
@@ -228,10 +216,7 @@ pub fn is_temp_name(name: &str) -> bool {
 /// to free, against ~12 µs to overwrite). The spare then holds the previous record, and is
 /// overwritten by the next write.
 pub fn spare_path(live: &Path) -> PathBuf {
-    let name = live
-        .file_name()
-        .map(|name| name.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = live.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
     live.with_file_name(format!(".{name}.spare"))
 }
 
@@ -266,10 +251,7 @@ pub fn open_spare(path: &Path) -> io::Result<File> {
         Err(error) => return Err(error),
     };
     if !file.metadata()?.is_file() {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "the spare file is not a regular file",
-        ));
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "the spare file is not a regular file"));
     }
     Ok(file)
 }
@@ -305,22 +287,13 @@ pub fn swap_in(spare: &Path, live: &Path) -> io::Result<()> {
     if live_is_a_file {
         use std::ffi::CString;
         use std::os::unix::ffi::OsStrExt;
-        let c = |path: &Path| {
-            CString::new(path.as_os_str().as_bytes()).map_err(|_| io::ErrorKind::InvalidInput)
-        };
+        let c = |path: &Path| CString::new(path.as_os_str().as_bytes()).map_err(|_| io::ErrorKind::InvalidInput);
         let (from, to) = (c(spare)?, c(live)?);
         // The raw system call, not glibc's renameat2 wrapper: that wrapper needs glibc 2.28, and
         // the binary must load on glibc 2.17.
         // SAFETY: both paths are NUL-terminated strings that outlive the call.
         let result = unsafe {
-            libc::syscall(
-                libc::SYS_renameat2,
-                libc::AT_FDCWD,
-                from.as_ptr(),
-                libc::AT_FDCWD,
-                to.as_ptr(),
-                libc::RENAME_EXCHANGE,
-            )
+            libc::syscall(libc::SYS_renameat2, libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::RENAME_EXCHANGE)
         };
         if result == 0 {
             return Ok(());
@@ -342,15 +315,7 @@ pub fn swap_in(spare: &Path, live: &Path) -> io::Result<()> {
 #[cfg(unix)]
 fn state_of(metadata: &fs::Metadata) -> (u64, u64, u64, i64, i64, i64, i64) {
     use std::os::unix::fs::MetadataExt;
-    (
-        metadata.dev(),
-        metadata.ino(),
-        metadata.len(),
-        metadata.mtime(),
-        metadata.mtime_nsec(),
-        metadata.ctime(),
-        metadata.ctime_nsec(),
-    )
+    (metadata.dev(), metadata.ino(), metadata.len(), metadata.mtime(), metadata.mtime_nsec(), metadata.ctime(), metadata.ctime_nsec())
 }
 
 /// Reads the session file at `path` (at most `max + 1` bytes) consistently: spare files are
@@ -359,9 +324,7 @@ fn state_of(metadata: &fs::Metadata) -> (u64, u64, u64, i64, i64, i64, i64) {
 /// is still the one `path` names; otherwise it is read again.
 pub fn read_consistent(path: &Path, max: usize) -> io::Result<Option<(Vec<u8>, fs::Metadata)>> {
     for _ in 0..16 {
-        let Some((file, before)) = open_regular(path)? else {
-            return Ok(None);
-        };
+        let Some((file, before)) = open_regular(path)? else { return Ok(None) };
         let reader = file.try_clone()?;
         let record = read_at_most(reader, &before, max)?;
         #[cfg(unix)]
@@ -378,7 +341,5 @@ pub fn read_consistent(path: &Path, max: usize) -> io::Result<Option<(Vec<u8>, f
         }
         return Ok(Some((record, before)));
     }
-    Err(io::Error::other(
-        "the session file kept changing while it was read",
-    ))
+    Err(io::Error::other("the session file kept changing while it was read"))
 }

@@ -64,10 +64,7 @@ impl Budget {
     pub fn new(timeout: Duration) -> Self {
         let now = Instant::now();
         let far = now + Duration::from_secs(100 * 365 * 24 * 3600);
-        Self {
-            until: now.checked_add(timeout).unwrap_or(far),
-            given_up: Arc::new(AtomicBool::new(false)),
-        }
+        Self { until: now.checked_add(timeout).unwrap_or(far), given_up: Arc::new(AtomicBool::new(false)) }
     }
 
     /// Set when the operation was abandoned (its deadline passed, its request went away).
@@ -163,9 +160,7 @@ impl SessionLocks {
             bytes_work: AtomicBool::new(kind == Kind::Bytes),
             #[cfg(target_os = "linux")]
             bytes: Pool::new(dir.join(BYTE_LOCK_FILE)),
-            stripes: (0..STRIPES)
-                .map(|n| Pool::new(dir.join(n.to_string())))
-                .collect(),
+            stripes: (0..STRIPES).map(|n| Pool::new(dir.join(n.to_string()))).collect(),
             dir_checked: AtomicBool::new(false),
             dir,
         }
@@ -181,11 +176,7 @@ impl SessionLocks {
             match try_lock(&description.file, region) {
                 Ok(true) => {
                     if pool.still_names(&description)? {
-                        return Ok(Some(Held {
-                            pool,
-                            description: Some(description),
-                            region,
-                        }));
+                        return Ok(Some(Held { pool, description: Some(description), region }));
                     }
                     // The file was deleted (and maybe made again) since this description was
                     // opened: its lock excludes nobody. Start over on the file the path names now.
@@ -201,19 +192,14 @@ impl SessionLocks {
                 }
                 Ok(false) => pool.put_back(description),
                 #[cfg(target_os = "linux")]
-                Err(error)
-                    if matches!(region, Region::Byte(_))
-                        && error.raw_os_error() == Some(libc::EINVAL) =>
-                {
+                Err(error) if matches!(region, Region::Byte(_)) && error.raw_os_error() == Some(libc::EINVAL) => {
                     // A kernel without OFD locks (Linux < 3.15): the stripes work everywhere.
                     self.bytes_work.store(false, Ordering::Relaxed);
                     continue;
                 }
                 Err(error) => return Err(error),
             }
-            let Wait::Within(budget) = wait else {
-                return Ok(None);
-            };
+            let Wait::Within(budget) = wait else { return Ok(None) };
             if budget.is_spent() {
                 return Ok(None);
             }
@@ -253,14 +239,9 @@ impl SessionLocks {
 /// way take this byte with a write lock (`F_OFD_SETLK`, or `F_SETLK`: the two kinds conflict).
 pub fn byte_of(id: &SessionId) -> i64 {
     let text = id.as_str();
-    let digits = text
-        .get(0..8)
-        .into_iter()
-        .chain(text.get(9..13))
-        .chain(text.get(15..18));
-    let value = digits.flat_map(str::chars).fold(0u64, |value, c| {
-        (value << 4) | u64::from(c.to_digit(16).unwrap_or(0))
-    });
+    let digits = text.get(0..8).into_iter().chain(text.get(9..13)).chain(text.get(15..18));
+    let value =
+        digits.flat_map(str::chars).fold(0u64, |value, c| (value << 4) | u64::from(c.to_digit(16).unwrap_or(0)));
     // 60 bits: always a valid, positive 64-bit offset.
     (value & ((1 << 60) - 1)) as i64
 }
@@ -279,17 +260,12 @@ struct Pool {
 
 impl Pool {
     fn new(path: PathBuf) -> Self {
-        Self {
-            path,
-            idle: Mutex::new(Vec::new()),
-        }
+        Self { path, idle: Mutex::new(Vec::new()) }
     }
 
     fn idle(&self) -> MutexGuard<'_, Vec<Description>> {
         // A panic while this was held left only a list of files behind: still usable.
-        self.idle
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.idle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn take(&self) -> Option<Description> {
@@ -324,23 +300,14 @@ struct Description {
 
 impl Description {
     fn open(path: &Path) -> io::Result<Self> {
-        let file = files::private_options(
-            OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false),
-        )
-        .open(path)?;
+        let file = files::private_options(OpenOptions::new().read(true).write(true).create(true).truncate(false))
+            .open(path)?;
         let metadata = file.metadata()?;
         if !metadata.is_file() {
             return Err(io::Error::other("the lock file is not a regular file"));
         }
         files::make_file_private(&file, &metadata);
-        Ok(Self {
-            file,
-            identity: Identity::of(&metadata),
-        })
+        Ok(Self { file, identity: Identity::of(&metadata) })
     }
 }
 
@@ -358,9 +325,7 @@ impl Identity {
         #[cfg(unix)]
         {
             use std::os::unix::fs::MetadataExt;
-            Self {
-                device_inode: (metadata.dev(), metadata.ino()),
-            }
+            Self { device_inode: (metadata.dev(), metadata.ino()) }
         }
         #[cfg(not(unix))]
         {
@@ -374,15 +339,13 @@ impl Identity {
 fn try_lock(file: &File, region: Region) -> io::Result<bool> {
     match region {
         #[cfg(target_os = "linux")]
-        Region::Byte(offset) => ofd(file, offset, libc::F_WRLCK as libc::c_short)
-            .map(|()| true)
-            .or_else(|error| {
-                match error.raw_os_error() {
-                    // Both answers mean "held"; which one depends on the kernel and architecture.
-                    Some(libc::EAGAIN | libc::EACCES) => Ok(false),
-                    _ => Err(error),
-                }
-            }),
+        Region::Byte(offset) => ofd(file, offset, libc::F_WRLCK as libc::c_short).map(|()| true).or_else(|error| {
+            match error.raw_os_error() {
+                // Both answers mean "held"; which one depends on the kernel and architecture.
+                Some(libc::EAGAIN | libc::EACCES) => Ok(false),
+                _ => Err(error),
+            }
+        }),
         Region::Whole => match file.try_lock() {
             Ok(()) => Ok(true),
             Err(fs::TryLockError::WouldBlock) => Ok(false),
@@ -431,8 +394,6 @@ fn ofd(file: &File, offset: i64, lock_type: libc::c_short) -> io::Result<()> {
 /// A number in [0, 1), random enough to spread retries.
 fn random_fraction() -> f64 {
     use std::hash::{BuildHasher, Hasher};
-    let bits = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
+    let bits = std::collections::hash_map::RandomState::new().build_hasher().finish();
     (bits >> 11) as f64 / (1u64 << 53) as f64
 }

@@ -82,9 +82,7 @@ impl FsStore {
             locks: SessionLocks::of_kind(options.base.join(LOCK_DIR), kind),
             options,
         };
-        Self {
-            shared: Arc::new(shared),
-        }
+        Self { shared: Arc::new(shared) }
     }
 
     pub fn base(&self) -> &Path {
@@ -105,12 +103,7 @@ impl FsStore {
         if now.saturating_sub(last) < self.shared.options.sweep_interval.as_millis() as u64 {
             return;
         }
-        if self
-            .shared
-            .last_sweep
-            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_err()
-        {
+        if self.shared.last_sweep.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err() {
             return; // another request just started one
         }
         let shared = self.shared.clone();
@@ -137,13 +130,7 @@ impl SessionStore for FsStore {
         Ok(loaded.map(|(record, expires_at)| (record, Some(expires_at))))
     }
 
-    async fn save(
-        &self,
-        id: &SessionId,
-        record: &[u8],
-        lifetime: Duration,
-        expected: Expected<'_>,
-    ) -> Result<Saved> {
+    async fn save(&self, id: &SessionId, record: &[u8], lifetime: Duration, expected: Expected<'_>) -> Result<Saved> {
         let shared = self.shared.clone();
         let id = id.clone();
         let record = record.to_vec();
@@ -175,14 +162,8 @@ impl SessionStore for FsStore {
         run_within(self.shared.options.lock_timeout, move |budget| {
             let _lock = shared.lock(&id, budget)?;
             let extend = || -> std::io::Result<bool> {
-                let Some((file, metadata)) = files::open_regular(&shared.path_of(&id))? else {
-                    return Ok(false);
-                };
-                let record = files::read_at_most(
-                    file.try_clone()?,
-                    &metadata,
-                    shared.options.max_record_size,
-                )?;
+                let Some((file, metadata)) = files::open_regular(&shared.path_of(&id))? else { return Ok(false) };
+                let record = files::read_at_most(file.try_clone()?, &metadata, shared.options.max_record_size)?;
                 if record != current || shared.expiry(metadata.modified()?) <= now_ms() {
                     return Ok(false);
                 }
@@ -203,8 +184,7 @@ impl SessionStore for FsStore {
                 return Err(shared.gave_up());
             }
             let live = shared.path_of(&id);
-            remove_if_there(&files::spare_path(&live))
-                .map_err(|error| shared.io_error("delete", TEMP_FILE, error))?;
+            remove_if_there(&files::spare_path(&live)).map_err(|error| shared.io_error("delete", TEMP_FILE, error))?;
             remove_if_there(&live).map_err(|error| shared.io_error("delete", SESSION_FILE, error))
         })
         .await
@@ -245,13 +225,10 @@ impl Shared {
     /// or it is not a regular file.
     fn read_live_with_expiry(&self, id: &SessionId) -> Result<Option<(Vec<u8>, f64)>> {
         let read = files::read_consistent(&self.path_of(id), self.options.max_record_size);
-        let Some((record, metadata)) = read.map_err(|e| self.io_error("read", SESSION_FILE, e))?
-        else {
+        let Some((record, metadata)) = read.map_err(|e| self.io_error("read", SESSION_FILE, e))? else {
             return Ok(None);
         };
-        let modified = metadata
-            .modified()
-            .map_err(|e| self.io_error("read", SESSION_FILE, e))?;
+        let modified = metadata.modified().map_err(|e| self.io_error("read", SESSION_FILE, e))?;
         let expires_at = self.expiry(modified);
         Ok((expires_at > now_ms()).then_some((record, expires_at)))
     }
@@ -309,13 +286,7 @@ impl Shared {
     /// session gave up meanwhile: a write it no longer waits for could land long after it answered.
     /// The record goes to the session's spare file, swapped in ([`files::swap_in`]); where that
     /// cannot be done, to a temporary file renamed over the session file.
-    fn write_atomically(
-        &self,
-        id: &SessionId,
-        record: &[u8],
-        lifetime: Duration,
-        budget: &Budget,
-    ) -> Result<()> {
+    fn write_atomically(&self, id: &SessionId, record: &[u8], lifetime: Duration, budget: &Budget) -> Result<()> {
         if cfg!(target_os = "linux") {
             let live = self.path_of(id);
             let spare = files::spare_path(&live);
@@ -335,8 +306,7 @@ impl Shared {
                 if budget.given_up() {
                     return Err(self.gave_up());
                 }
-                files::swap_in(&spare, &live)
-                    .map_err(|e| self.io_error("write", SESSION_FILE, e))?;
+                files::swap_in(&spare, &live).map_err(|e| self.io_error("write", SESSION_FILE, e))?;
                 // The spare now holds the record before this one. A tombstone ends the session:
                 // what it replaced must not stay on disk until the sweep.
                 if super::is_tombstone(record) {
@@ -348,13 +318,7 @@ impl Shared {
         self.write_through_temp(id, record, lifetime, budget)
     }
 
-    fn write_through_temp(
-        &self,
-        id: &SessionId,
-        record: &[u8],
-        lifetime: Duration,
-        budget: &Budget,
-    ) -> Result<()> {
+    fn write_through_temp(&self, id: &SessionId, record: &[u8], lifetime: Duration, budget: &Budget) -> Result<()> {
         let base = &self.options.base;
         let create = || files::create_temp(base, random_u64());
         let created = create().or_else(|error| {
@@ -394,9 +358,7 @@ impl Shared {
         for entry in entries.flatten() {
             // The entry's own type, not its target's: a symlink, a FIFO, a socket, a device or a
             // directory is passed over, never opened.
-            let Ok(file_type) = entry.file_type() else {
-                continue;
-            };
+            let Ok(file_type) = entry.file_type() else { continue };
             if !file_type.is_file() {
                 continue;
             }
@@ -422,16 +384,12 @@ impl Shared {
     /// very file that was judged.
     fn remove_if_expired(&self, id: &SessionId) -> std::io::Result<bool> {
         let path = self.path_of(id);
-        let Some((file, metadata)) = files::open_regular(&path)? else {
-            return Ok(false);
-        };
+        let Some((file, metadata)) = files::open_regular(&path)? else { return Ok(false) };
         drop(file);
         if !self.has_expired(metadata.modified()?) {
             return Ok(false);
         }
-        let Some(_lock) = self.locks.acquire(id, Wait::No)? else {
-            return Ok(false);
-        };
+        let Some(_lock) = self.locks.acquire(id, Wait::No)? else { return Ok(false) };
         if !files::unchanged(&metadata, &path)? {
             return Ok(false);
         }
@@ -444,9 +402,7 @@ impl Shared {
     /// another program, say) and nobody holds its lock.
     fn remove_if_orphaned(&self, id: &SessionId) -> std::io::Result<bool> {
         let live = self.path_of(id);
-        let Some(_lock) = self.locks.acquire(id, Wait::No)? else {
-            return Ok(false);
-        };
+        let Some(_lock) = self.locks.acquire(id, Wait::No)? else { return Ok(false) };
         if fs::symlink_metadata(&live).is_ok() {
             return Ok(false);
         }
@@ -455,10 +411,7 @@ impl Shared {
     }
 
     fn remove_if_stale(&self, path: &Path) -> std::io::Result<bool> {
-        let age = fs::symlink_metadata(path)?
-            .modified()?
-            .elapsed()
-            .unwrap_or_default();
+        let age = fs::symlink_metadata(path)?.modified()?.elapsed().unwrap_or_default();
         if age <= STALE_TEMP_FILE {
             return Ok(false);
         }
@@ -477,10 +430,7 @@ impl Shared {
     }
 
     fn io_error(&self, action: &str, what: &str, error: std::io::Error) -> Error {
-        Error::storage(format!(
-            "fs driver could not {action} {}: {error}",
-            self.label(what)
-        ))
+        Error::storage(format!("fs driver could not {action} {}: {error}", self.label(what)))
     }
 }
 
@@ -496,9 +446,7 @@ fn random_u64() -> u64 {
     u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default())
 }
 
-async fn run_blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T> + Send + 'static,
-) -> Result<T> {
+async fn run_blocking<T: Send + 'static>(work: impl FnOnce() -> Result<T> + Send + 'static) -> Result<T> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|error| Error::storage(format!("fs driver task failed: {error}")))?

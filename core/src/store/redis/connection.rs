@@ -14,8 +14,8 @@ use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
 use redis::cluster::{ClusterClient, ClusterClientBuilder};
 use redis::cluster_async::ClusterConnection;
 use redis::{
-    Client, ClientTlsConfig, Cmd, ConnectionAddr, IntoConnectionInfo, Pipeline, RedisFuture,
-    RedisResult, TlsCertificates, Value,
+    Client, ClientTlsConfig, Cmd, ConnectionAddr, IntoConnectionInfo, Pipeline, RedisFuture, RedisResult,
+    TlsCertificates, Value,
 };
 use tokio::sync::OnceCell;
 
@@ -34,18 +34,10 @@ impl fmt::Debug for Servers {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // URLs may hold passwords, which never go to a log.
         match self {
-            Servers::Single(url) => f
-                .debug_tuple("Single")
-                .field(&without_password(url))
-                .finish(),
+            Servers::Single(url) => f.debug_tuple("Single").field(&without_password(url)).finish(),
             Servers::Cluster(urls) => f
                 .debug_tuple("Cluster")
-                .field(
-                    &urls
-                        .iter()
-                        .map(|url| without_password(url))
-                        .collect::<Vec<_>>(),
-                )
+                .field(&urls.iter().map(|url| without_password(url)).collect::<Vec<_>>())
                 .finish(),
         }
     }
@@ -108,12 +100,8 @@ impl ConnectionLike for Connection {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         match self {
-            Connection::Single(connection) => {
-                connection.req_packed_commands(pipeline, offset, count)
-            }
-            Connection::Cluster(connection) => {
-                connection.req_packed_commands(pipeline, offset, count)
-            }
+            Connection::Single(connection) => connection.req_packed_commands(pipeline, offset, count),
+            Connection::Cluster(connection) => connection.req_packed_commands(pipeline, offset, count),
         }
     }
 
@@ -135,33 +123,19 @@ pub struct Connector {
 }
 
 enum ClientKind {
-    Single {
-        client: Client,
-        config: ConnectionManagerConfig,
-    },
+    Single { client: Client, config: ConnectionManagerConfig },
     Cluster(ClusterClient),
 }
 
 impl Connector {
     /// Checks the URLs and certificates; connects nothing yet.
-    pub fn new(
-        servers: &Servers,
-        tls: &Tls,
-        connect_timeout: Duration,
-        command_timeout: Duration,
-    ) -> Result<Self> {
+    pub fn new(servers: &Servers, tls: &Tls, connect_timeout: Duration, command_timeout: Duration) -> Result<Self> {
         let certificates = certificates(tls)?;
         let (client, description) = match servers {
             Servers::Single(url) => single(url, certificates, connect_timeout, command_timeout)?,
-            Servers::Cluster(urls) => {
-                cluster(urls, certificates, connect_timeout, command_timeout)?
-            }
+            Servers::Cluster(urls) => cluster(urls, certificates, connect_timeout, command_timeout)?,
         };
-        Ok(Self {
-            client,
-            connection: OnceCell::new(),
-            description,
-        })
+        Ok(Self { client, connection: OnceCell::new(), description })
     }
 
     pub fn description(&self) -> &str {
@@ -176,13 +150,9 @@ impl Connector {
             .get_or_try_init(|| async {
                 match &self.client {
                     ClientKind::Single { client, config } => {
-                        ConnectionManager::new_with_config(client.clone(), config.clone())
-                            .await
-                            .map(Connection::Single)
+                        ConnectionManager::new_with_config(client.clone(), config.clone()).await.map(Connection::Single)
                     }
-                    ClientKind::Cluster(client) => {
-                        client.get_async_connection().await.map(Connection::Cluster)
-                    }
+                    ClientKind::Cluster(client) => client.get_async_connection().await.map(Connection::Cluster),
                 }
             })
             .await?;
@@ -196,9 +166,7 @@ fn single(
     connect_timeout: Duration,
     command_timeout: Duration,
 ) -> Result<(ClientKind, String)> {
-    let info = url
-        .into_connection_info()
-        .map_err(|error| invalid_url(url, error))?;
+    let info = url.into_connection_info().map_err(|error| invalid_url(url, error))?;
     let description = describe(info.addr());
     if is_tls(info.addr()) {
         use_ring_for_tls();
@@ -228,17 +196,11 @@ fn cluster(
     command_timeout: Duration,
 ) -> Result<(ClientKind, String)> {
     if urls.is_empty() {
-        return Err(Error::config(
-            "the redis driver's cluster option needs at least one node url",
-        ));
+        return Err(Error::config("the redis driver's cluster option needs at least one node url"));
     }
     let nodes = urls
         .iter()
-        .map(|url| {
-            url.as_str()
-                .into_connection_info()
-                .map_err(|error| invalid_url(url, error))
-        })
+        .map(|url| url.as_str().into_connection_info().map_err(|error| invalid_url(url, error)))
         .collect::<Result<Vec<_>>>()?;
     let addresses: Vec<String> = nodes.iter().map(|node| node.addr().to_string()).collect();
     let description = format!("Redis Cluster ({})", addresses.join(", "));
@@ -249,38 +211,27 @@ fn cluster(
     }
     // The cluster client retries a command itself (redirections while slots move, reconnects to
     // a node that restarted) for at most the command timeout in all.
-    let mut builder = ClusterClientBuilder::new(nodes)
-        .connection_timeout(connect_timeout)
-        .response_timeout(command_timeout);
+    let mut builder =
+        ClusterClientBuilder::new(nodes).connection_timeout(connect_timeout).response_timeout(command_timeout);
     if let Some(certificates) = certificates {
         builder = builder.certs(certificates);
     }
-    let client = builder
-        .build()
-        .map_err(|error| Error::config(format!("redis driver {description}: {error}")))?;
+    let client = builder.build().map_err(|error| Error::config(format!("redis driver {description}: {error}")))?;
     Ok((ClientKind::Cluster(client), description))
 }
 
 fn certificates(tls: &Tls) -> Result<Option<TlsCertificates>> {
     let client_tls = match (&tls.cert, &tls.key) {
-        (Some(cert), Some(key)) => Some(ClientTlsConfig {
-            client_cert: cert.as_bytes().to_vec(),
-            client_key: key.as_bytes().to_vec(),
-        }),
+        (Some(cert), Some(key)) => {
+            Some(ClientTlsConfig { client_cert: cert.as_bytes().to_vec(), client_key: key.as_bytes().to_vec() })
+        }
         (None, None) => None,
         _ => {
-            return Err(Error::config(
-                "the redis driver's tls options cert and key go together: give both or neither",
-            ))
+            return Err(Error::config("the redis driver's tls options cert and key go together: give both or neither"))
         }
     };
     let root_cert = tls.ca.as_ref().map(|ca| ca.as_bytes().to_vec());
-    Ok(
-        (client_tls.is_some() || root_cert.is_some()).then_some(TlsCertificates {
-            client_tls,
-            root_cert,
-        }),
-    )
+    Ok((client_tls.is_some() || root_cert.is_some()).then_some(TlsCertificates { client_tls, root_cert }))
 }
 
 /// rustls needs a crypto provider, and the `redis` crate leaves the choice to the application:
@@ -322,24 +273,12 @@ mod tests {
 
     #[test]
     fn debug_output_hides_passwords() {
-        let servers = Servers::Cluster(vec![
-            "redis://app:hunter2@10.0.0.1:7000/0".into(),
-            "redis://10.0.0.2:7000".into(),
-        ]);
+        let servers =
+            Servers::Cluster(vec!["redis://app:hunter2@10.0.0.1:7000/0".into(), "redis://10.0.0.2:7000".into()]);
         let shown = format!("{servers:?}");
-        assert_eq!(
-            shown,
-            r#"Cluster(["redis://…@10.0.0.1:7000/0", "redis://10.0.0.2:7000"])"#
-        );
-        assert_eq!(
-            format!("{:?}", Servers::Single("redis://:p/a@ss@host".into())),
-            r#"Single("redis://…@host")"#
-        );
-        let tls = Tls {
-            ca: Some("ca".into()),
-            cert: Some("cert".into()),
-            key: Some("PRIVATE".into()),
-        };
+        assert_eq!(shown, r#"Cluster(["redis://…@10.0.0.1:7000/0", "redis://10.0.0.2:7000"])"#);
+        assert_eq!(format!("{:?}", Servers::Single("redis://:p/a@ss@host".into())), r#"Single("redis://…@host")"#);
+        let tls = Tls { ca: Some("ca".into()), cert: Some("cert".into()), key: Some("PRIVATE".into()) };
         assert!(!format!("{tls:?}").contains("PRIVATE"));
     }
 }

@@ -27,9 +27,7 @@ fn every_kind_of_object_takes_an_id_in_order() {
     assert!(matches!(graph.node(items[1]), Node::RegExp(_)));
     assert!(matches!(graph.node(items[2]), Node::Boxed(_)));
     assert!(matches!(graph.node(items[3]), Node::Boxed(_)));
-    let Node::View(view) = graph.node(items[4]) else {
-        panic!("not a view")
-    };
+    let Node::View(view) = graph.node(items[4]) else { panic!("not a view") };
     assert_eq!(view.buffer, items[10]);
     // Written back, the ids (and so the bytes) are V8's.
     assert_eq!(write(&graph, root).unwrap(), bytes);
@@ -42,8 +40,7 @@ fn a_view_is_numbered_after_its_buffer_and_a_reference_to_a_buffer_can_start_a_v
     let bytes = v15("41034208000000000000000056420008005e0156640404005e01240003");
     let (graph, root) = read(&bytes).unwrap();
     let items = items(&graph, root);
-    let (Node::View(first), Node::View(second)) = (graph.node(items[0]), graph.node(items[1]))
-    else {
+    let (Node::View(first), Node::View(second)) = (graph.node(items[0]), graph.node(items[1])) else {
         panic!("not views")
     };
     assert_eq!((first.buffer, second.buffer), (items[2], items[2]));
@@ -58,13 +55,7 @@ fn named_properties_of_arrays_are_dropped_but_keep_their_ids() {
     let (graph, root) = read(&v15("4102410149022201786f7b002401015e02240002")).unwrap();
     let outer = items(&graph, root);
     assert_eq!(items(&graph, outer[0]).len(), 1);
-    assert_eq!(
-        graph.node(outer[1]),
-        &Node::Object(Object {
-            null_prototype: false,
-            props: vec![]
-        })
-    );
+    assert_eq!(graph.node(outer[1]), &Node::Object(Object { null_prototype: false, props: vec![] }));
 }
 
 #[test]
@@ -78,39 +69,23 @@ fn containers_can_reference_themselves_while_being_read() {
     ] {
         let (graph, root) = read(&v15(body)).unwrap_or_else(|e| panic!("{body}: {e}"));
         let mut children = Vec::new();
-        graph
-            .node(root)
-            .for_each_child(|child| children.push(child));
-        assert!(
-            children.iter().all(|&child| child == root),
-            "{body}: {children:?}"
-        );
+        graph.node(root).for_each_child(|child| children.push(child));
+        assert!(children.iter().all(|&child| child == root), "{body}: {children:?}");
     }
 }
 
 #[test]
 fn references_to_objects_not_yet_numbered_fail() {
-    for body in [
-        "5e00",
-        "41015e01240001",
-        "6f2201615e017b01",
-        "4102440000000000000000005e02240002",
-    ] {
+    for body in ["5e00", "41015e01240001", "6f2201615e017b01", "4102440000000000000000005e02240002"] {
         let error = read(&v15(body)).unwrap_err();
-        assert!(
-            error.message.contains("has not been read"),
-            "{body}: {error}"
-        );
+        assert!(error.message.contains("has not been read"), "{body}: {error}");
     }
 }
 
 #[test]
 fn primitives_take_no_id() {
     // `["s", 1n, 1.5, {}, ^1]`: strings, BigInts and numbers are not objects; the object is 1.
-    let (graph, root) = read(&v15(
-        "41052201735a1001000000000000004e000000000000f83f6f7b005e01240005",
-    ))
-    .unwrap();
+    let (graph, root) = read(&v15("41052201735a1001000000000000004e000000000000f83f6f7b005e01240005")).unwrap();
     let items = items(&graph, root);
     assert_eq!(items[3], items[4]);
 }
@@ -122,10 +97,7 @@ fn a_url_host_object_takes_an_id() {
     let url = graph.push(Node::Url("https://a.b/c?d".into()));
     let root = graph.push(Node::Array(Array::Dense(vec![url, url])));
     let bytes = write(&graph, root).unwrap();
-    assert_eq!(
-        bytes,
-        unhex("ff0f41025c8098c9aa050f68747470733a2f2f612e622f633f645e01240002")
-    );
+    assert_eq!(bytes, unhex("ff0f41025c8098c9aa050f68747470733a2f2f612e622f633f645e01240002"));
     assert_eq!(&bytes[5..10], [0x80, 0x98, 0xC9, 0xAA, 0x05]);
     assert_eq!(URL_HOST_OBJECT_TYPE, 0x5552_4c00);
     let (again, again_root) = read(&bytes).unwrap();
@@ -138,9 +110,7 @@ fn a_url_host_object_takes_an_id() {
 fn padding_and_object_counts_are_skipped_where_v8_skips_them() {
     // Padding before tags, `?count` before values, keys and strings inside a RegExp and a String
     // object.
-    let bytes = v15("00003f0541020049020000 3f015200006302 00d8 00 00 240002"
-        .replace(' ', "")
-        .as_str());
+    let bytes = v15("00003f0541020049020000 3f015200006302 00d8 00 00 240002".replace(' ', "").as_str());
     let (graph, root) = read(&bytes).unwrap();
     assert_eq!(items(&graph, root).len(), 2);
     let (graph, root) = read(&v15("6f3f0122016149027b01")).unwrap();

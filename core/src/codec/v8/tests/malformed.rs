@@ -17,10 +17,7 @@ fn fails(bytes: &[u8]) -> Error {
 fn refused(body: &str, code: ErrorCode, says: &str) {
     let error = fails(&v15(body));
     assert_eq!(error.code, code, "{body}: {error}");
-    assert!(
-        error.message.contains(says),
-        "{body}: {error:?} does not say {says:?}"
-    );
+    assert!(error.message.contains(says), "{body}: {error:?} does not say {says:?}");
 }
 
 fn malformed(body: &str, says: &str) {
@@ -36,10 +33,7 @@ fn headers() {
     assert_eq!(version(&unhex("")), None);
     assert_eq!(version(&unhex("5f")), None);
     for bytes in ["", "5f", "0f5f"] {
-        assert!(
-            fails(&unhex(bytes)).message.contains("no version header"),
-            "{bytes}"
-        );
+        assert!(fails(&unhex(bytes)).message.contains("no version header"), "{bytes}");
     }
     assert!(fails(&unhex("ff")).message.contains("truncated"));
     for bytes in ["ff0c5f", "ff105f", "ff8001"] {
@@ -52,15 +46,10 @@ fn headers() {
 
 #[test]
 fn every_truncation_and_corruption_fails_cleanly() {
-    for (name, bytes) in fixtures()
-        .into_iter()
-        .filter(|(_, bytes)| bytes.len() <= 2048)
-    {
+    for (name, bytes) in fixtures().into_iter().filter(|(_, bytes)| bytes.len() <= 2048) {
         // A value is complete without the trailer after it, and an ArrayBuffer without the view
         // after it; any other cut must fail.
-        let has_trailer = ["URL", "Buffer", "null-prototype", "sparse"]
-            .iter()
-            .any(|kind| name.contains(kind));
+        let has_trailer = ["URL", "Buffer", "null-prototype", "sparse"].iter().any(|kind| name.contains(kind));
         for end in 0..bytes.len() {
             if let Ok((graph, root)) = read(&bytes[..end]) {
                 let buffer = matches!(graph.node(root), Node::ArrayBuffer(_));
@@ -104,9 +93,7 @@ fn hostile_lengths_fail_before_allocating() {
 fn a_sparse_array_of_length_2_pow_32_minus_1_is_small() {
     let (graph, root) = read(&v15("61ffffffff0f 4900 4902 4001ffffffff0f")).unwrap();
     assert_eq!(graph.len(), 2);
-    let Node::Array(Array::Holey { length, items }) = graph.node(root) else {
-        panic!("not holey")
-    };
+    let Node::Array(Array::Holey { length, items }) = graph.node(root) else { panic!("not holey") };
     assert_eq!((*length, items.len()), (u32::MAX, 1));
 }
 
@@ -171,9 +158,7 @@ fn keys() {
         "7b05"
     )))
     .unwrap();
-    let Node::Object(object) = graph.node(root) else {
-        panic!("not an object")
-    };
+    let Node::Object(object) = graph.node(root) else { panic!("not an object") };
     let keys: Vec<String> = object.props.iter().map(|(k, _)| k.to_string()).collect();
     assert_eq!(keys, ["0", "3", "b", "1.5", "4294967295"]);
 }
@@ -194,45 +179,18 @@ fn unsupported_values_name_themselves() {
 fn host_objects_other_than_ours_are_refused() {
     // Ours: URL, URLSearchParams, the eight Temporal kinds (PlainTime here).
     let (graph, root) = read(&v15("5c839a95a205 0531323a3030")).unwrap();
-    assert!(
-        matches!(graph.node(root), Node::Temporal(t) if t.kind() == TemporalKind::PlainTime && t.text() == "12:00")
-    );
+    assert!(matches!(graph.node(root), Node::Temporal(t) if t.kind() == TemporalKind::PlainTime && t.text() == "12:00"));
     // Types beside them: before URL, between, after ZonedDateTime.
-    for host_type in [
-        "ff97c9aa05",
-        "8298c9aa05",
-        "ff9995a205",
-        "889a95a205",
-        "ffffffff0f",
-    ] {
-        refused(
-            &format!("5c{host_type} 0131"),
-            ErrorCode::Serialize,
-            "host object",
-        );
+    for host_type in ["ff97c9aa05", "8298c9aa05", "ff9995a205", "889a95a205", "ffffffff0f"] {
+        refused(&format!("5c{host_type} 0131"), ErrorCode::Serialize, "host object");
     }
     // The text: Temporal's grammar, UTF-8, within the input.
-    malformed(
-        "5c829a95a205 0a 313939392d30392d3239 5f",
-        "it is not a dense array",
-    );
+    malformed("5c829a95a205 0a 313939392d30392d3239 5f", "it is not a dense array");
     malformed("5c829a95a205 0b 313939392d30392d3239", "truncated");
-    malformed(
-        "5c829a95a205 00",
-        "Temporal.PlainDate \"\" is not Temporal text",
-    );
-    malformed(
-        "5c829a95a205 03 3c623e",
-        "Temporal.PlainDate \"<b>\" is not Temporal text",
-    );
-    malformed(
-        "5c819a95a205 03 e28892",
-        "Temporal.Instant \"\u{2212}\" is not Temporal text",
-    );
-    malformed(
-        "5c819a95a205 02 c328",
-        "Temporal.Instant whose text is not UTF-8",
-    );
+    malformed("5c829a95a205 00", "Temporal.PlainDate \"\" is not Temporal text");
+    malformed("5c829a95a205 03 3c623e", "Temporal.PlainDate \"<b>\" is not Temporal text");
+    malformed("5c819a95a205 03 e28892", "Temporal.Instant \"\u{2212}\" is not Temporal text");
+    malformed("5c819a95a205 02 c328", "Temporal.Instant whose text is not UTF-8");
     malformed("5c8098c9aa05 01 ff", "a URL whose text is not UTF-8");
 }
 
@@ -249,9 +207,7 @@ fn views() {
     // A view over a resizable buffer must say it is backed by one; length-tracking ones span the
     // rest of the buffer (V8 writes their length as 0).
     let (graph, root) = read(&v15("7e0408000000000056770200 03")).unwrap();
-    assert!(
-        matches!(graph.node(root), Node::View(view) if view.byte_offset == 2 && view.length == 1)
-    );
+    assert!(matches!(graph.node(root), Node::View(view) if view.byte_offset == 2 && view.length == 1));
     // A Float16Array, as newer V8 writes it, is read.
     let (graph, root) = read(&v15("4204000000005668000400")).unwrap();
     assert!(matches!(graph.node(root), Node::View(view) if view.length == 2));
@@ -260,11 +216,7 @@ fn views() {
 #[test]
 fn version_13_views_with_or_without_flags() {
     // The last needs its flags, which V8 once wrote in version 13 (crbug.com/1284506).
-    for bytes in [
-        "ff0d42010056420001",
-        "ff0e4201005642000100",
-        "ff0d7e0101005642000102",
-    ] {
+    for bytes in ["ff0d42010056420001", "ff0e4201005642000100", "ff0d7e0101005642000102"] {
         let (graph, root) = read(&unhex(bytes)).unwrap_or_else(|e| panic!("{bytes}: {e}"));
         assert!(matches!(graph.node(root), Node::View(_)), "{bytes}");
     }
@@ -305,96 +257,40 @@ fn trailers() {
     let (graph, root) = read(&v15(&with("4103 4908 5e00 4900 240003"))).unwrap();
     assert!(matches!(graph.node(root), Node::Object(object) if object.null_prototype));
     let (graph, root) = read(&v15("6100 400000 4103 490a 5e00 4914 240003")).unwrap();
-    assert_eq!(
-        graph.node(root),
-        &Node::Array(Array::Holey {
-            length: 10,
-            items: vec![]
-        })
-    );
+    assert_eq!(graph.node(root), &Node::Array(Array::Holey { length: 10, items: vec![] }));
 
     malformed(&with("4102 4902 5e00 240002"), "not a multiple of 3");
     malformed(&with("4103 4902 5e00"), "truncated");
-    malformed(
-        &with(&format!("4103 {url} 240003 00")),
-        "bytes left after it: 1",
-    );
-    malformed(
-        &with(&format!("4103 {url} 240003 5f")),
-        "bytes left after it: 1",
-    );
-    malformed(
-        &with(&format!("4106 {url} {url} 240006")),
-        "an object listed twice",
-    );
+    malformed(&with(&format!("4103 {url} 240003 00")), "bytes left after it: 1");
+    malformed(&with(&format!("4103 {url} 240003 5f")), "bytes left after it: 1");
+    malformed(&with(&format!("4106 {url} {url} 240006")), "an object listed twice");
     malformed(&with("4103 4902 6f7b00 2201 61 240003"), "not a reference");
-    malformed(
-        &with("4103 4902 5e01 2201 61 240003"),
-        "refers to object 1, which is not in the value",
-    );
+    malformed(&with("4103 4902 5e01 2201 61 240003"), "refers to object 1, which is not in the value");
     malformed(&with("4103 4902 5e00 4902 240003"), "the trailer");
     malformed(&with("6100 400000"), "it is not a dense array");
     malformed(&with("4100 400000"), "does not end as a plain dense array");
     malformed(&with("4103 4914 5e00 4900 240003"), "unknown entry kind 10");
-    malformed(
-        &with("4103 4e000000000000e03f 5e00 4900 240003"),
-        "0.5 is not an entry kind",
-    );
-    malformed(
-        &with("4103 4906 5e00 4900 240003"),
-        "a Buffer entry points at an object, not a Uint8Array",
-    );
-    malformed(
-        &with("4106 4908 5e00 4900 4908 5e00 4900 240003"),
-        "null-prototype object listed twice",
-    );
-    malformed(
-        &with("4103 4908 5e00 4902 240003"),
-        "a payload of 1 where 0 belongs",
-    );
-    malformed(
-        "4100240000 4103 4908 5e00 4900 240003",
-        "a null-prototype entry points at an array, not an object",
-    );
-    malformed(
-        "4102 4902 4904 240002 4103 490a 5e00 4902 240003",
-        "an array length shorter than the array",
-    );
-    malformed(
-        &with("4103 490a 5e00 4902 240003"),
-        "an array length entry points at an object, not an array",
-    );
-    malformed(
-        "4100240000 4103 490a 5e00 4e000000000000e03f 240003",
-        "0.5 is not an array length",
-    );
-    malformed(
-        "410242010056620001005e01240002 4103 4906 5e02 4900 240003",
-        "a Buffer entry points at a view, not a Uint8Array",
-    );
-    malformed(
-        "41024201005642000100 5e02 240002 4106 4906 5e02 4900 4906 5e02 4900 240006",
-        "a Buffer listed twice",
-    );
+    malformed(&with("4103 4e000000000000e03f 5e00 4900 240003"), "0.5 is not an entry kind");
+    malformed(&with("4103 4906 5e00 4900 240003"), "a Buffer entry points at an object, not a Uint8Array");
+    malformed(&with("4106 4908 5e00 4900 4908 5e00 4900 240003"), "null-prototype object listed twice");
+    malformed(&with("4103 4908 5e00 4902 240003"), "a payload of 1 where 0 belongs");
+    malformed("4100240000 4103 4908 5e00 4900 240003", "a null-prototype entry points at an array, not an object");
+    malformed("4102 4902 4904 240002 4103 490a 5e00 4902 240003", "an array length shorter than the array");
+    malformed(&with("4103 490a 5e00 4902 240003"), "an array length entry points at an object, not an array");
+    malformed("4100240000 4103 490a 5e00 4e000000000000e03f 240003", "0.5 is not an array length");
+    malformed("410242010056620001005e01240002 4103 4906 5e02 4900 240003", "a Buffer entry points at a view, not a Uint8Array");
+    malformed("41024201005642000100 5e02 240002 4106 4906 5e02 4900 4906 5e02 4900 240006", "a Buffer listed twice");
 }
 
 fn nest(open: &str, close: &str, leaf: &str, depth: usize) -> Vec<u8> {
-    v15(&format!(
-        "{}{leaf}{}",
-        open.repeat(depth),
-        close.repeat(depth)
-    ))
+    v15(&format!("{}{leaf}{}", open.repeat(depth), close.repeat(depth)))
 }
 
 #[test]
 fn nesting_100_000_deep_reads_and_writes() {
-    for (open, close) in [
-        ("4101", "240001"),
-        ("61014900", "400101"),
-        ("6f220178", "7b01"),
-        ("3b", "5f3a02"),
-        ("27", "2c01"),
-    ] {
+    for (open, close) in
+        [("4101", "240001"), ("61014900", "400101"), ("6f220178", "7b01"), ("3b", "5f3a02"), ("27", "2c01")]
+    {
         let bytes = nest(open, close, "5f", 100_000);
         let (graph, root) = read(&bytes).unwrap_or_else(|e| panic!("{open}: {e}"));
         let written = write(&graph, root).unwrap();

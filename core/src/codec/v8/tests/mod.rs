@@ -19,30 +19,19 @@ fn fixtures() -> Vec<(String, Vec<u8>)> {
         .filter(|line| line.starts_with("{\"name\":\""))
         .map(|line| {
             let fields: Vec<&str> = line.splitn(9, '"').collect();
-            assert_eq!(
-                (fields[1], fields[5]),
-                ("name", "hex"),
-                "fixture line {line:.60}"
-            );
+            assert_eq!((fields[1], fields[5]), ("name", "hex"), "fixture line {line:.60}");
             (fields[3].to_owned(), unhex(fields[7]))
         })
         .collect()
 }
 
 fn fixture(name: &str) -> Vec<u8> {
-    fixtures()
-        .into_iter()
-        .find(|(n, _)| n == name)
-        .unwrap_or_else(|| panic!("no fixture {name}"))
-        .1
+    fixtures().into_iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no fixture {name}")).1
 }
 
 fn unhex(text: &str) -> Vec<u8> {
     let text: String = text.split_whitespace().collect();
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex"))
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(&text[i..i + 2], 16).expect("hex")).collect()
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -66,10 +55,7 @@ fn same(a: &Graph, a_root: NodeId, b: &Graph, b_root: NodeId) -> Result<(), Stri
     while let Some((x, y, crumb)) = work.pop() {
         let (nx, ny) = (a.node(x), b.node(y));
         let differ = |what: &str, crumbs: &[(usize, String)]| {
-            Err(format!(
-                "{}: {what} differ: {nx:?} / {ny:?}",
-                path(crumbs, crumb)
-            ))
+            Err(format!("{}: {what} differ: {nx:?} / {ny:?}", path(crumbs, crumb)))
         };
         if nx.is_primitive() || ny.is_primitive() {
             if !same_primitive(nx, ny) {
@@ -90,33 +76,20 @@ fn same(a: &Graph, a_root: NodeId, b: &Graph, b_root: NodeId) -> Result<(), Stri
             work.push((i, j, crumbs.len() - 1));
         };
         match (nx, ny) {
-            (Node::Array(Array::Dense(p)), Node::Array(Array::Dense(q))) if p.len() == q.len() => p
-                .iter()
-                .zip(q)
-                .enumerate()
-                .for_each(|(i, (&i1, &i2))| pair(i1, i2, format!("[{i}]"))),
-            (
-                Node::Array(Array::Holey {
-                    length: l,
-                    items: p,
-                }),
-                Node::Array(Array::Holey {
-                    length: m,
-                    items: q,
-                }),
-            ) if l == m && p.len() == q.len() && p.iter().zip(q).all(|(s, t)| s.0 == t.0) => p
-                .iter()
-                .zip(q)
-                .for_each(|(&(i, i1), &(_, i2))| pair(i1, i2, format!("[{i}]"))),
+            (Node::Array(Array::Dense(p)), Node::Array(Array::Dense(q))) if p.len() == q.len() => {
+                p.iter().zip(q).enumerate().for_each(|(i, (&i1, &i2))| pair(i1, i2, format!("[{i}]")))
+            }
+            (Node::Array(Array::Holey { length: l, items: p }), Node::Array(Array::Holey { length: m, items: q }))
+                if l == m && p.len() == q.len() && p.iter().zip(q).all(|(s, t)| s.0 == t.0) =>
+            {
+                p.iter().zip(q).for_each(|(&(i, i1), &(_, i2))| pair(i1, i2, format!("[{i}]")))
+            }
             (Node::Object(p), Node::Object(q))
                 if p.null_prototype == q.null_prototype
                     && p.props.len() == q.props.len()
                     && p.props.iter().zip(&q.props).all(|(s, t)| s.0 == t.0) =>
             {
-                p.props
-                    .iter()
-                    .zip(&q.props)
-                    .for_each(|((k, i1), (_, i2))| pair(*i1, *i2, format!(".{k}")))
+                p.props.iter().zip(&q.props).for_each(|((k, i1), (_, i2))| pair(*i1, *i2, format!(".{k}")))
             }
             (Node::Date(s), Node::Date(t)) if same_number(*s, *t) => {}
             (Node::RegExp(s), Node::RegExp(t)) if s == t => {}
@@ -126,11 +99,9 @@ fn same(a: &Graph, a_root: NodeId, b: &Graph, b_root: NodeId) -> Result<(), Stri
                     pair(s.1, t.1, format!(".value({i})"));
                 })
             }
-            (Node::Set(p), Node::Set(q)) if p.len() == q.len() => p
-                .iter()
-                .zip(q)
-                .enumerate()
-                .for_each(|(i, (&i1, &i2))| pair(i1, i2, format!(".value({i})"))),
+            (Node::Set(p), Node::Set(q)) if p.len() == q.len() => {
+                p.iter().zip(q).enumerate().for_each(|(i, (&i1, &i2))| pair(i1, i2, format!(".value({i})")))
+            }
             (Node::Boxed(s), Node::Boxed(t)) => pair(*s, *t, ".valueOf()".into()),
             (Node::ArrayBuffer(s), Node::ArrayBuffer(t)) if s == t => {}
             (Node::View(s), Node::View(t))
@@ -138,8 +109,7 @@ fn same(a: &Graph, a_root: NodeId, b: &Graph, b_root: NodeId) -> Result<(), Stri
             {
                 pair(s.buffer, t.buffer, ".buffer".into())
             }
-            (Node::Url(s), Node::Url(t)) | (Node::UrlSearchParams(s), Node::UrlSearchParams(t))
-                if s == t => {}
+            (Node::Url(s), Node::Url(t)) | (Node::UrlSearchParams(s), Node::UrlSearchParams(t)) if s == t => {}
             (Node::Temporal(s), Node::Temporal(t)) if s == t => {}
             _ => return differ("values", &crumbs),
         }
@@ -173,20 +143,11 @@ fn same_number(x: f64, y: f64) -> bool {
 #[test]
 fn same_sees_identity() {
     let mut shared = Graph::new();
-    let o = shared.push(Node::Object(crate::codec::Object {
-        null_prototype: false,
-        props: vec![],
-    }));
+    let o = shared.push(Node::Object(crate::codec::Object { null_prototype: false, props: vec![] }));
     let root = shared.push(Node::Array(Array::Dense(vec![o, o])));
     let mut split = Graph::new();
-    let o1 = split.push(Node::Object(crate::codec::Object {
-        null_prototype: false,
-        props: vec![],
-    }));
-    let o2 = split.push(Node::Object(crate::codec::Object {
-        null_prototype: false,
-        props: vec![],
-    }));
+    let o1 = split.push(Node::Object(crate::codec::Object { null_prototype: false, props: vec![] }));
+    let o2 = split.push(Node::Object(crate::codec::Object { null_prototype: false, props: vec![] }));
     let root2 = split.push(Node::Array(Array::Dense(vec![o1, o2])));
     assert!(same(&shared, root, &shared, root).is_ok());
     assert!(same(&shared, root, &split, root2).is_err());
