@@ -75,13 +75,22 @@ declare namespace session {
     maxExpansion?: SessionsOptions['maxExpansion'];
   }
 
-  /** `req.session.cookie`: the cookie's settings as express-session shows them (read-only here). */
+  /**
+   * `req.session.cookie`: the cookie's settings as express-session shows them. Its lifetime
+   * (`maxAge`, `expires`) may be set for one session ("remember me"); the rest is session()'s.
+   */
   export interface Cookie {
     /** Milliseconds the cookie was given to live when set; null for a browser-session cookie. */
     readonly originalMaxAge: number | null;
-    readonly expires: Date | null;
-    /** Milliseconds left, or null. */
-    readonly maxAge: number | null;
+    /** When the cookie expires; set it to give this session's cookie that date (null: browser session). */
+    get expires(): Date | null;
+    set expires(date: Date | null);
+    /**
+     * Milliseconds left, or null. Set it to give this session's cookie that lifetime, renewed at
+     * each save (null: a browser-session cookie); it is stored with the session.
+     */
+    get maxAge(): number | null;
+    set maxAge(ms: number | Date | null);
     path: string;
     domain?: string;
     httpOnly: true;

@@ -20,6 +20,7 @@ const { randomUUID } = require('node:crypto');
 const { createSessions } = require('./create-sessions');
 const { stringify } = require('./codec');
 const { SessionError } = require('./errors');
+const { setCookieMaxAge } = require('./session');
 const { holdHeadersUntilSaved } = require('./middleware');
 
 const DEFAULT_NAME = 'connect.sid';
@@ -169,15 +170,33 @@ function originalPathname(req) {
 const perSessionCookie = (property) =>
   configError(
     `req.session.cookie.${property} cannot be changed for one session: every session's cookie has the options given ` +
-      'to session() (cookie.maxAge, cookie.expires)',
+      'to session(); only its lifetime (req.session.cookie.maxAge or .expires) is the session\'s own',
   );
+
+/** Whole seconds of a cookie's lifetime in milliseconds (null: a browser-session cookie). */
+const maxAgeSeconds = (ms) => (ms === null ? null : Math.floor(ms / 1000));
+
+/** The longest lifetime a session keeps (about a century, the core's longest ttl), in ms. */
+const MAX_COOKIE_MAX_AGE = 100 * 365 * 24 * 3600 * 1000;
+
+function checkMaxAge(ms) {
+  if (ms !== null && !(typeof ms === 'number' && ms >= 0 && ms <= MAX_COOKIE_MAX_AGE)) {
+    throw configError(
+      `req.session.cookie.maxAge is in milliseconds: a number from 0 to ${MAX_COOKIE_MAX_AGE} (about 100 years), ` +
+        `or null for a browser-session cookie (got ${String(ms)})`,
+    );
+  }
+}
 
 /** `req.session.cookie`: the cookie's settings as express-session shows them. */
 class Cookie {
   #expires;
   #originalMaxAge;
+  /** The application changed the cookie's lifetime in this request. */
+  #changed = false;
 
-  constructor(settings, secure) {
+  /** `ownMaxAge`: the session's own lifetime (ms or null), where it is not the configured one. */
+  constructor(settings, secure, ownMaxAge) {
     this.path = settings.path;
     if (settings.domain !== undefined) this.domain = settings.domain;
     this.httpOnly = true;
@@ -185,8 +204,13 @@ class Cookie {
     this.sameSite = settings.sameSite === 'auto' ? (secure ? 'none' : 'lax') : settings.sameSite;
     if (settings.partitioned !== undefined) this.partitioned = settings.partitioned;
     if (settings.priority !== undefined) this.priority = settings.priority;
-    this.#originalMaxAge = settings.maxAge;
-    this.#expires = settings.maxAge === null ? settings.expires : new Date(Date.now() + settings.maxAge);
+    if (ownMaxAge === undefined) {
+      this.#originalMaxAge = settings.maxAge;
+      this.#expires = settings.maxAge === null ? settings.expires : new Date(Date.now() + settings.maxAge);
+    } else {
+      this.#originalMaxAge = ownMaxAge;
+      this.#expires = ownMaxAge === null ? null : new Date(Date.now() + ownMaxAge);
+    }
   }
 
   /** Milliseconds the cookie was given to live when it was set; null for a browser-session cookie. */
@@ -203,8 +227,16 @@ class Cookie {
     return this.#expires;
   }
 
-  set expires(_) {
-    throw perSessionCookie('expires');
+  /** As express-session: this session's cookie expires at `date` (null: with the browser session). */
+  set expires(date) {
+    if (date !== null && !(date instanceof Date && !Number.isNaN(date.getTime()))) {
+      throw configError('req.session.cookie.expires must be a valid Date, or null for a browser-session cookie');
+    }
+    const ms = date === null ? null : Math.max(0, date.getTime() - Date.now());
+    checkMaxAge(ms);
+    this.#expires = date;
+    this.#originalMaxAge = ms;
+    this.#changed = true;
   }
 
   /** Milliseconds until the cookie expires, or null. */
@@ -212,8 +244,27 @@ class Cookie {
     return this.#expires === null ? null : this.#expires.getTime() - Date.now();
   }
 
-  set maxAge(_) {
-    throw perSessionCookie('maxAge');
+  /**
+   * As express-session: this session's cookie lives `ms` milliseconds from now, and as long again
+   * from each later save ("remember me"); null: until the browser session ends. A Date sets
+   * `expires`.
+   */
+  set maxAge(ms) {
+    if (ms instanceof Date) {
+      this.expires = ms;
+      return;
+    }
+    checkMaxAge(ms);
+    this.#expires = ms === null ? null : new Date(Date.now() + ms);
+    this.#originalMaxAge = ms;
+    this.#changed = true;
+  }
+
+  /** Whether the application changed the cookie's lifetime since the last call. */
+  takeChange() {
+    const changed = this.#changed;
+    this.#changed = false;
+    return changed;
   }
 
   /** As express-session's touch(): the cookie lives its maxAge from now. */
@@ -241,7 +292,7 @@ class Session {
   constructor(request) {
     this.#request = request;
     Object.defineProperty(this, COOKIE_KEY, {
-      value: new Cookie(request.config.cookie, request.secure),
+      value: new Cookie(request.config.cookie, request.secure, request.ownMaxAge),
       writable: true,
       enumerable: true,
       configurable: true,
@@ -327,11 +378,21 @@ class RequestSession {
     /** key → devalue text of the value as stored: what a save compares against. */
     this.stored = new Map();
     this.object = null;
+    /** The session's own cookie lifetime (ms, or null), where it is not the configured one. */
+    this.ownMaxAge = undefined;
   }
 
   /** Loads the session named by the request's cookie (if any) into a new `req.session`. */
   async open() {
     const entries = await this.native.entries();
+    // A cookie lifetime of the session's own, as stored with it (`own`: the application set it;
+    // otherwise the configured one applies, also after the configuration changed).
+    const storedCookie = entries.find(([key]) => key === COOKIE_KEY)?.[1];
+    const storedMaxAge = storedCookie?.own === true ? storedCookie.originalMaxAge : undefined;
+    if ((storedMaxAge === null || typeof storedMaxAge === 'number') && storedMaxAge !== this.config.cookie.maxAge) {
+      this.ownMaxAge = storedMaxAge;
+      this.native[setCookieMaxAge](maxAgeSeconds(storedMaxAge), false);
+    }
     this.#adopt(entries);
     this.object = new Session(this);
     this.#assign(this.object, entries);
@@ -363,7 +424,9 @@ class RequestSession {
   /** The final save, when the response is about to send its headers: the Set-Cookie values. */
   async finish() {
     await (this.#queue = this.#queue.then(() => this.#finalSave()));
-    return this.#cookiesToSend.map((setCookie) => adjustSetCookie(setCookie, this.config.cookie, this.secure));
+    // A session's own lifetime is in the cookie's Max-Age already: no configured Expires date.
+    const cookie = this.ownMaxAge === undefined ? this.config.cookie : { ...this.config.cookie, expires: null };
+    return this.#cookiesToSend.map((setCookie) => adjustSetCookie(setCookie, cookie, this.secure));
   }
 
   async #finalSave() {
@@ -381,7 +444,13 @@ class RequestSession {
   async persist(object) {
     if (this.ended) return;
     const changes = this.#changes(object);
-    const save = changes.length > 0 || this.regenerated || (this.isNew && this.config.saveUninitialized);
+    const cookie = object[COOKIE_KEY];
+    const lifetimeChanged = cookie instanceof Cookie && cookie.takeChange();
+    if (lifetimeChanged) {
+      this.ownMaxAge = cookie.originalMaxAge === this.config.cookie.maxAge ? undefined : cookie.originalMaxAge;
+      this.native[setCookieMaxAge](maxAgeSeconds(cookie.originalMaxAge), true);
+    }
+    const save = changes.length > 0 || this.regenerated || (this.isNew && this.config.saveUninitialized) || lifetimeChanged;
     if (!save) {
       // Nothing to write; a stored session may still be due for renewal (its idle timeout).
       if (!this.isNew) this.#sent(await this.native.commit());
@@ -393,8 +462,8 @@ class RequestSession {
       // stores them, which also gives a session saved uninitialized something to store.
       const id = this.config.genid ? this.id : this.chosenId;
       if (id !== undefined && id !== this.native.sessionID) await this.#useId(id);
-      this.native.set(COOKIE_KEY, { originalMaxAge: this.config.cookie.maxAge });
     }
+    if (this.isNew || lifetimeChanged || this.ownMaxAge !== undefined) this.#storeCookie();
     for (const [key, value] of changes) {
       if (value === DELETED) this.native.delete(key);
       else this.native.set(key, value);
@@ -433,6 +502,11 @@ class RequestSession {
       this.chosenId = undefined;
     }
     this.isNew = true;
+    // The new session's cookie has the configured lifetime, as express-session's.
+    if (this.ownMaxAge !== undefined) {
+      this.ownMaxAge = undefined;
+      this.native[setCookieMaxAge](maxAgeSeconds(this.config.cookie.maxAge), false);
+    }
     this.object = new Session(this);
     this.req.session = this.object;
   }
@@ -484,6 +558,18 @@ class RequestSession {
     }
     for (const key of this.stored.keys()) if (!present.has(key)) changes.push([key, DELETED]);
     return changes;
+  }
+
+  /**
+   * Stores the cookie's lifetime with the session, as express-session stores its cookie. A
+   * lifetime of its own longer than the configured one keeps the session stored at least that
+   * long after this save (a value's ttl outlives the idle timeout).
+   */
+  #storeCookie() {
+    const originalMaxAge = this.ownMaxAge === undefined ? this.config.cookie.maxAge : this.ownMaxAge;
+    const longer = this.ownMaxAge !== undefined && originalMaxAge !== null && originalMaxAge > (this.config.cookie.maxAge ?? 0);
+    const stored = this.ownMaxAge === undefined ? { originalMaxAge } : { originalMaxAge, own: true };
+    this.native.set(COOKIE_KEY, stored, longer ? { ttl: originalMaxAge / 1000 } : undefined);
   }
 
   #sent(setCookies) {

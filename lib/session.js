@@ -58,6 +58,13 @@ function describe(value) {
   return typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }
 
+/**
+ * The hook of napi-session/express (not public API): this request's cookie Max-Age in seconds,
+ * or null for a browser-session cookie, in place of the configured one; `changed`: send it at
+ * the next write.
+ */
+const setCookieMaxAge = Symbol('setCookieMaxAge');
+
 class Session {
   #native;
   #maxDepth;
@@ -210,6 +217,10 @@ class Session {
     await this.#ensureLoaded();
   }
 
+  [setCookieMaxAge](seconds, changed) {
+    callNative(() => this.#native.setCookieMaxAge(seconds, changed));
+  }
+
   /** Persists the session; resolves to the Set-Cookie header values to send. */
   async commit() {
     // A request that changed nothing skips the trip to the Rust thread pool altogether.
@@ -239,4 +250,4 @@ class Session {
   }
 }
 
-module.exports = { Session };
+module.exports = { Session, setCookieMaxAge };

@@ -162,6 +162,25 @@ impl NativeSession {
         })
     }
 
+    /// This request's cookie Max-Age in seconds (null: a browser-session cookie), in place of the
+    /// configured one; with `changed`, sent at the next write.
+    #[napi]
+    pub fn set_cookie_max_age(&self, seconds: Option<f64>, changed: bool) -> Result<()> {
+        guard(|| {
+            let seconds = seconds
+                .map(|seconds| {
+                    if seconds.is_finite() && seconds >= 0.0 && seconds <= i64::MAX as f64 {
+                        Ok(seconds.floor() as i64)
+                    } else {
+                        Err(Error::config("a cookie's max age must be a number of seconds, 0 or more"))
+                    }
+                })
+                .transpose()
+                .into_js()?;
+            self.lock().set_cookie_max_age(seconds, changed).into_js()
+        })
+    }
+
     /// Whether `commit()` has anything to do (so the facade can skip its async round trip).
     #[napi(getter)]
     pub fn dirty(&self) -> bool {

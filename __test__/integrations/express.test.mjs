@@ -204,10 +204,6 @@ describe('napi-session/express: express-session\'s request API', () => {
         const { cookie } = req.session;
         res.json({ maxAge: cookie.maxAge, originalMaxAge: cookie.originalMaxAge, expires: cookie.expires, httpOnly: cookie.httpOnly, path: cookie.path });
       });
-      app.get('/change', (req, res) => {
-        req.session.cookie.maxAge = 1000;
-        res.json({});
-      });
     });
     const client = browser(origin);
     const started = Date.now();
@@ -218,10 +214,65 @@ describe('napi-session/express: express-session\'s request API', () => {
     assert.equal(body.originalMaxAge, 86_400_000);
     assert.ok(Math.abs(Date.parse(body.expires) - (started + 86_400_000)) < 5_000);
     assert.deepEqual([body.httpOnly, body.path], [true, '/']);
-    // A per-session change is an error that says so, not a silent no-op.
-    const change = await client.fetch('/change');
-    assert.equal(change.status, 500);
-    assert.match((await change.json()).message, /cookie\.maxAge cannot be changed for one session/);
+  });
+
+  it('req.session.cookie.maxAge = ms gives one session a cookie lifetime of its own ("remember me"), kept and stored', async () => {
+    const DAYS_30 = 30 * 86_400_000;
+    // Browser-session cookies by default (express-session's default), sessions idle out after 1 s.
+    const origin = await serve(session(options({ idleTimeout: 1 })), (app) => {
+      app.get('/login', (req, res) => {
+        req.session.user = 'ada';
+        if (req.query.remember) req.session.cookie.maxAge = Number(req.query.remember);
+        res.json({});
+      });
+      app.get('/visit', (req, res) => res.json((req.session.visits = (req.session.visits ?? 0) + 1)));
+      app.get('/read', (req, res) => res.json({ user: req.session.user ?? null, originalMaxAge: req.session.cookie.originalMaxAge }));
+      app.get('/forget', (req, res) => {
+        req.session.cookie.maxAge = null;
+        res.json({});
+      });
+      app.get('/until', (req, res) => {
+        req.session.cookie.expires = new Date(Date.now() + 3_600_000);
+        res.json({});
+      });
+      app.get('/bad', (req, res) => {
+        req.session.cookie.maxAge = -5;
+        res.json({});
+      });
+      app.get('/regenerate', (req, res, next) => req.session.regenerate((error) => (error ? next(error) : res.json(req.session.cookie.originalMaxAge))));
+    });
+    const remembered = browser(origin);
+    const login = await remembered.fetch(`/login?remember=${DAYS_30}`);
+    assert.match(login.headers.get('set-cookie'), /; Max-Age=2592000(;|$)/);
+    // Kept by later requests: a save sends it again (renewed), a read sends nothing.
+    const visit = await remembered.fetch('/visit');
+    assert.match(visit.headers.get('set-cookie'), /; Max-Age=2592000(;|$)/);
+    const read = await remembered.fetch('/read');
+    assert.equal(read.headers.get('set-cookie'), null);
+    assert.deepEqual(await read.json(), { user: 'ada', originalMaxAge: DAYS_30 });
+
+    // Its session outlives the idle timeout; one without its own lifetime does not.
+    const plain = browser(origin);
+    assert.doesNotMatch((await plain.fetch('/login')).headers.get('set-cookie'), /Max-Age/);
+    await sleep(1_600);
+    assert.deepEqual(await (await plain.fetch('/read')).json(), { user: null, originalMaxAge: null });
+    assert.deepEqual(await (await remembered.fetch('/read')).json(), { user: 'ada', originalMaxAge: DAYS_30 });
+
+    // Back to a browser-session cookie: sent once, without Max-Age; then saves send nothing.
+    const forget = await remembered.fetch('/forget');
+    assert.ok(forget.headers.get('set-cookie'), 'the cookie is sent with its new lifetime');
+    assert.doesNotMatch(forget.headers.get('set-cookie'), /Max-Age|Expires/);
+    assert.equal((await remembered.fetch('/visit')).headers.get('set-cookie'), null);
+    // expires = a date: a Max-Age to that date.
+    const until = (await remembered.fetch('/until')).headers.get('set-cookie');
+    const seconds = Number(/; Max-Age=(\d+)/.exec(until)?.[1]);
+    assert.ok(seconds > 3_590 && seconds <= 3_600, until);
+    // regenerate(): the new session's cookie has the configured lifetime again, as express-session's.
+    assert.equal(await (await remembered.fetch('/regenerate')).json(), null);
+    // A lifetime that is not one is an error that says so.
+    const bad = await remembered.fetch('/bad');
+    assert.equal(bad.status, 500);
+    assert.match((await bad.json()).message, /cookie\.maxAge is in milliseconds/);
   });
 
   it('keeps the session\'s cookie alive with rolling: sent again once the session is renewed', async () => {

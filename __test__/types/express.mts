@@ -32,6 +32,13 @@ app.get('/', (req, res) => {
   req.session.anything = { unknown: 'keys stay any' };
   const id: string = req.sessionID;
   const left: number | null = req.session.cookie.maxAge;
+  // "Remember me": this session's cookie lifetime, in milliseconds (or a date, or null).
+  req.session.cookie.maxAge = 30 * 86_400_000;
+  req.session.cookie.expires = new Date(Date.now() + 3_600_000);
+  // @ts-expect-error: originalMaxAge is what the cookie was given, not a setting
+  req.session.cookie.originalMaxAge = 5;
+  // @ts-expect-error: a lifetime is a number of milliseconds
+  req.session.cookie.maxAge = '30 days';
   req.session.touch().save((err) => {
     if (err) throw err;
     req.session.regenerate(() => req.session.reload(() => req.session.destroy(() => res.send(`${id} ${left}`))));

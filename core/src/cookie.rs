@@ -118,16 +118,26 @@ impl CookieConfig {
 
     /// The `Set-Cookie` value that gives the browser session `id` (signed, when there are secrets).
     pub fn set_cookie_for(&self, id: &SessionId) -> String {
+        self.set_cookie_lasting(id, self.max_age)
+    }
+
+    /// As [`CookieConfig::set_cookie_for`], with a Max-Age of `max_age` seconds in place of the
+    /// configured one (`None`: a cookie that lasts as long as the browser session).
+    pub fn set_cookie_lasting(&self, id: &SessionId, max_age: Option<i64>) -> String {
         match &self.secrets {
-            Some(secrets) => self.set_cookie(&secrets.cookie_value(id)),
-            None => self.set_cookie(id.as_str()),
+            Some(secrets) => self.set_cookie_with(&secrets.cookie_value(id), max_age),
+            None => self.set_cookie_with(id.as_str(), max_age),
         }
     }
 
     /// The `Set-Cookie` value that gives the browser `value`.
     pub fn set_cookie(&self, value: &str) -> String {
+        self.set_cookie_with(value, self.max_age)
+    }
+
+    fn set_cookie_with(&self, value: &str, max_age: Option<i64>) -> String {
         let mut cookie = self.base(value);
-        if let Some(seconds) = self.max_age {
+        if let Some(seconds) = max_age {
             cookie.set_max_age(Duration::seconds(seconds));
         }
         self.finish(cookie)

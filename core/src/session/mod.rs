@@ -204,6 +204,11 @@ pub struct Session {
     /// `regenerate()`: the record the values move from, as loaded.
     regenerated_from: Option<(SessionId, Option<Vec<u8>>)>,
     cookie: CookieAction,
+    /// This request's Max-Age for the cookie, in seconds, in place of the configured one
+    /// (`Some(None)`: a browser-session cookie); see [`Session::set_cookie_max_age`].
+    cookie_max_age: Option<Option<i64>>,
+    /// The cookie's Max-Age was changed: the next write sends the cookie with it.
+    cookie_max_age_changed: bool,
     /// The id the browser holds (what its cookie says, or what the last commit told it).
     client_id: Option<SessionId>,
     /// A read found the session past half of its idle timeout: the commit extends it.
@@ -241,6 +246,8 @@ impl Session {
             destroyed: Vec::new(),
             regenerated_from: None,
             cookie: CookieAction::None,
+            cookie_max_age: None,
+            cookie_max_age_changed: false,
             client_id: id.clone(),
             touch_due: false,
             consumed: IndexMap::new(),
@@ -583,23 +590,37 @@ impl Session {
         self.destroyed = tombstones;
     }
 
+    /// The cookie's Max-Age for this request (seconds; `None`: a browser-session cookie), in
+    /// place of the configured one — for a session whose cookie lasts longer or shorter than the
+    /// others ("remember me"), which the caller keeps track of. With `changed`, the cookie is
+    /// sent with it at the next write even where it would not be otherwise.
+    pub fn set_cookie_max_age(&mut self, max_age: Option<i64>, changed: bool) -> Result<()> {
+        if max_age.is_some_and(|seconds| !(0..=MAX_TTL.as_secs() as i64).contains(&seconds)) {
+            return Err(Error::config(format!("a cookie's max age must be from 0 to {} seconds (about 100 years)", MAX_TTL.as_secs())));
+        }
+        self.cookie_max_age = Some(max_age);
+        self.cookie_max_age_changed |= changed;
+        Ok(())
+    }
+
     /// Takes in what the commit did; returns the `Set-Cookie` values to send.
     pub fn finish_commit(&mut self, outcome: commit::Outcome) -> Vec<String> {
         let mut expire = self.cookie == CookieAction::Expire;
         let mut send = self.cookie == CookieAction::Send;
+        let max_age = self.cookie_max_age.unwrap_or(self.config.cookie.max_age);
         match outcome {
             commit::Outcome::Unchanged => {}
             commit::Outcome::Touched => {
                 // Extended by a read: with `rolling`, the cookie's Max-Age is renewed with it.
-                send |= self.config.rolling && self.config.cookie.max_age.is_some();
+                send |= self.config.rolling && max_age.is_some();
             }
             commit::Outcome::Written { id, record } => {
                 if self.id.as_ref() != Some(&id) || self.client_id.as_ref() != Some(&id) {
                     send = true;
                 }
                 // A cookie with a max age is refreshed whenever the session is written, so it does
-                // not run out while the session is in use.
-                send |= self.config.cookie.max_age.is_some();
+                // not run out while the session is in use; one whose max age changed is sent.
+                send |= max_age.is_some() || std::mem::take(&mut self.cookie_max_age_changed);
                 self.id = Some(id);
                 self.origin = Origin::Cookie;
                 self.stored = Stored::Written { record };
@@ -620,7 +641,7 @@ impl Session {
         match (&self.id, send, expire) {
             (Some(id), true, _) => {
                 self.client_id = Some(id.clone());
-                vec![cookie.set_cookie_for(id)]
+                vec![cookie.set_cookie_lasting(id, max_age)]
             }
             (_, _, true) => {
                 self.client_id = None;

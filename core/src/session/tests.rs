@@ -797,3 +797,39 @@ async fn a_chosen_id_starts_a_new_session_without_a_read_and_never_takes_over_an
     assert_eq!(get(&f.open(&format!("sid={}", chosen.as_str())), "n").await, "[1]");
     assert_eq!(get(&f.open(&other_cookie), "m").await, "[3]", "the session that was to move keeps its id");
 }
+
+#[tokio::test]
+async fn a_session_may_have_a_cookie_max_age_of_its_own() {
+    // The configured cookie lasts the browser session (no Max-Age), as express-session's default.
+    let f = Fixture::new();
+    let session = f.open("");
+    session.lock().unwrap().set("user", value(r#"["ada"]"#), None).unwrap();
+    session.lock().unwrap().set_cookie_max_age(Some(30 * 86_400), true).unwrap();
+    let cookies = commit(&session).await.unwrap();
+    assert!(cookies[0].contains("Max-Age=2592000"), "remember me: {cookies:?}");
+    let cookie = cookie_pair(&cookies);
+
+    // Later requests say so again (the caller keeps track); a write renews it, as it would the
+    // configured one.
+    let later = f.open(&cookie);
+    later.lock().unwrap().set_cookie_max_age(Some(30 * 86_400), false).unwrap();
+    later.lock().unwrap().set("visits", value("[1]"), None).unwrap();
+    let renewed = commit(&later).await.unwrap();
+    assert!(renewed[0].contains("Max-Age=2592000"), "{renewed:?}");
+
+    // Back to a browser-session cookie: sent at the next write, with no Max-Age.
+    let forget = f.open(&cookie);
+    forget.lock().unwrap().set_cookie_max_age(None, true).unwrap();
+    forget.lock().unwrap().set("visits", value("[2]"), None).unwrap();
+    let plain = commit(&forget).await.unwrap();
+    assert_eq!(cookie_pair(&plain), cookie);
+    assert!(!plain[0].contains("Max-Age"), "{plain:?}");
+
+    // Without a change, a write of a browser-session cookie's session sends nothing.
+    let quiet = f.open(&cookie);
+    quiet.lock().unwrap().set("visits", value("[3]"), None).unwrap();
+    assert!(commit(&quiet).await.unwrap().is_empty());
+
+    let error = f.open("").lock().unwrap().set_cookie_max_age(Some(-1), true).unwrap_err();
+    assert_eq!(error.code, ErrorCode::Config);
+}
