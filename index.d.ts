@@ -262,7 +262,8 @@ export interface Session {
   flash<K extends AnyKey>(key: K, value: ValueOf<K>, options?: SetOptions): void;
   /**
    * Atomic read-modify-write of one key, stored at once: `fn` runs again on the stored value if
-   * another request changed the key meanwhile, so no update is lost. Resolves to the value stored.
+   * another request changed the key meanwhile, so no update is lost. Resolves to the value stored;
+   * rejects with ERR_SESSION_TIMEOUT, storing nothing, if the key kept changing for the whole `timeout`.
    */
   update<K extends AnyKey>(
     key: K,

@@ -35,14 +35,14 @@ class Sessions {
   constructor(options) {
     const args = nativeOptions(options);
     this.#native = callNative(() => new NativeSessions(...args));
-    this.#maxDepth = this.#native.maxDepth;
+    this.#limits = { maxDepth: this.#native.maxDepth, timeoutMs: this.#native.timeoutMs };
   }
 
-  #maxDepth;
+  #limits;
 
   /** The session of a request (IncomingMessage, Fetch Request, or a Cookie header string). */
   fromRequest(request) {
-    return new Session(this.#native.open(cookieHeaderOf(request)), this.#maxDepth);
+    return new Session(this.#native.open(cookieHeaderOf(request)), this.#limits);
   }
 
   /**

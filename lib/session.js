@@ -51,8 +51,6 @@ function refuseCallback(method, argument) {
   }
 }
 
-/** How often update() runs its function before it gives up on a key other requests keep changing. */
-const MAX_UPDATE_RUNS = 100;
 
 function describe(value) {
   return typeof value === 'string' ? JSON.stringify(value) : typeof value;
@@ -68,16 +66,19 @@ const setCookieMaxAge = Symbol('setCookieMaxAge');
 class Session {
   #native;
   #maxDepth;
+  #timeoutMs;
   /** The load in flight, shared by every read that needs it. */
   #loading = null;
 
   /**
    * @param {import('../binding').NativeSession} native
-   * @param {number} maxDepth the deepest nesting a value may have (the sessions' maxDepth)
+   * @param {{ maxDepth: number, timeoutMs: number }} limits the deepest nesting a value may have,
+   *   and how long an operation may take (the sessions' maxDepth and timeout)
    */
-  constructor(native, maxDepth) {
+  constructor(native, { maxDepth, timeoutMs }) {
     this.#native = native;
     this.#maxDepth = maxDepth;
+    this.#timeoutMs = timeoutMs;
   }
 
   /**
@@ -153,8 +154,12 @@ class Session {
     checkTtl(ttl);
     if (typeof fn !== 'function') throw new SessionError('ERR_SESSION_CONFIG', 'update() takes a function (current value) => new value.');
     let base = await this.#read(() => this.#native.get(key));
+    // Re-runs are bounded by the sessions' timeout, as every wait is, not by a count: under heavy
+    // contention from other processes (which no turn of this one holds back), a count runs out
+    // while the key is still moving; a few milliseconds later the update lands.
+    const deadline = performance.now() + this.#timeoutMs;
     try {
-      for (let attempt = 0; attempt < MAX_UPDATE_RUNS; attempt++) {
+      while (performance.now() < deadline) {
         const next = await fn(base === undefined ? undefined : decodeValueOf(key, base));
         const bytes = this.#encode(key, next);
         const outcome = await awaitNative(this.#native.update(key, base ?? null, bytes, ttl));
@@ -167,8 +172,9 @@ class Session {
       this.#native.releaseTurn();
     }
     throw new SessionError(
-      'ERR_SESSION_STORAGE',
-      `update() of ${JSON.stringify(key)}: other requests changed it ${MAX_UPDATE_RUNS} times while this one computed its value; not saved.`,
+      'ERR_SESSION_TIMEOUT',
+      `update() of ${JSON.stringify(key)}: other requests kept changing it for ${this.#timeoutMs / 1000} s (the timeout) ` +
+        'while this one computed its value; not saved.',
     );
   }
 

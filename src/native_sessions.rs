@@ -57,4 +57,11 @@ impl NativeSessions {
     pub fn max_depth(&self) -> u32 {
         u32::try_from(self.config.limits.max_depth).unwrap_or(u32::MAX)
     }
+
+    /// How long an operation may take in all (the `timeout` option), in milliseconds: the bound
+    /// of `update()`'s re-runs, which the JS layer drives.
+    #[napi(getter)]
+    pub fn timeout_ms(&self) -> f64 {
+        self.config.timeout.as_secs_f64() * 1000.0
+    }
 }

@@ -188,6 +188,34 @@ describe('signed cookies (secrets)', () => {
   });
 });
 
+describe('update() under changes that never stop', () => {
+  it('runs its function again until the timeout, then rejects with ERR_SESSION_TIMEOUT and stores nothing', async () => {
+    // Two createSessions() on one directory, as two processes: the other's commits do not wait
+    // for this one's turn.
+    const driver = drivers.fs();
+    const sessions = createSessions({ driver, timeout: 0.3 });
+    const elsewhere = createSessions({ driver });
+    const cookie = await newSession(sessions, { n: 0 });
+    let runs = 0;
+    const started = performance.now();
+    await assert.rejects(
+      sessions.fromRequest(cookie).update('n', async (n) => {
+        runs++;
+        // Another request changes the key each time this function runs.
+        const other = elsewhere.fromRequest(cookie);
+        other.set('n', 1_000 + runs);
+        await other.commit();
+        return n + 1;
+      }),
+      { code: 'ERR_SESSION_TIMEOUT', message: /kept changing it for 0\.3 s/ },
+    );
+    const ms = performance.now() - started;
+    assert.ok(ms >= 290 && ms < 3_000, `gave up after ${ms.toFixed(0)} ms`);
+    assert.ok(runs > 1, `${runs} runs`);
+    assert.equal(await sessions.fromRequest(cookie).get('n'), 1_000 + runs, 'only the other requests\' values');
+  });
+});
+
 describe('update() across processes', () => {
   /** Runs `processes` children that each do `count` update() increments of one session's counter. */
   async function incrementFromProcesses(driverOptions, cookie, processes, count) {
