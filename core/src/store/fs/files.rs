@@ -194,13 +194,21 @@ pub fn unchanged(before: &fs::Metadata, path: &Path) -> io::Result<bool> {
 pub fn create_temp(dir: &Path, random: u64) -> io::Result<(File, PathBuf)> {
     let path = dir.join(format!(".{random:016x}.tmp"));
     let file = private_options(OpenOptions::new().write(true).create_new(true)).open(&path)?;
+    make_private(&file)?;
+    Ok((file, path))
+}
+
+/// Sets a file the store just made to exactly 0600: a umask that takes the owner's bits away must
+/// not leave it unreadable, nor one that leaves others' bits make it readable to them.
+fn make_private(file: &File) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        // Exactly 0600: a umask that takes the owner's bits away must not leave the file unreadable.
         file.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
     }
-    Ok((file, path))
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
 }
 
 /// Whether a name in the store's directory is one of its temporary files (current or earlier
@@ -241,11 +249,7 @@ pub fn open_spare(path: &Path) -> io::Result<File> {
         Ok(file) => file,
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
             let file = open(true)?;
-            #[cfg(unix)]
-            {
-                use std::os::unix::fs::PermissionsExt;
-                file.set_permissions(fs::Permissions::from_mode(FILE_MODE))?;
-            }
+            make_private(&file)?;
             file
         }
         Err(error) => return Err(error),

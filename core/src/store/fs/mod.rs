@@ -184,7 +184,7 @@ impl SessionStore for FsStore {
                 return Err(shared.gave_up());
             }
             let live = shared.path_of(&id);
-            remove_if_there(&files::spare_path(&live)).map_err(|error| shared.io_error("delete", TEMP_FILE, error))?;
+            remove_if_there(&files::spare_path(&live)).map_err(|error| shared.io_error("delete", SPARE_FILE, error))?;
             remove_if_there(&live).map_err(|error| shared.io_error("delete", SESSION_FILE, error))
         })
         .await
@@ -210,6 +210,7 @@ impl ExpectedOwned {
 /// How messages name the files of `<base>`: never by their names, which contain session ids.
 const SESSION_FILE: &str = "<session file>";
 const TEMP_FILE: &str = "<temporary file>";
+const SPARE_FILE: &str = "<spare file>";
 
 impl Shared {
     fn path_of(&self, id: &SessionId) -> PathBuf {
@@ -290,18 +291,10 @@ impl Shared {
         if cfg!(target_os = "linux") {
             let live = self.path_of(id);
             let spare = files::spare_path(&live);
-            let open = || files::open_spare(&spare);
-            let opened = open().or_else(|error| {
-                if error.kind() != ErrorKind::NotFound {
-                    return Err(error);
-                }
-                files::make_private_dirs(&self.options.base)?;
-                open()
-            });
             // A spare that cannot be used (something else is in its place) leaves the temporary file.
-            if let Ok(file) = opened {
+            if let Ok(file) = self.in_base(|| files::open_spare(&spare)) {
                 files::fill_spare(&file, record, self.file_time_for(lifetime))
-                    .map_err(|e| self.io_error("write", TEMP_FILE, e))?;
+                    .map_err(|e| self.io_error("write", SPARE_FILE, e))?;
                 drop(file);
                 if budget.given_up() {
                     return Err(self.gave_up());
@@ -310,7 +303,7 @@ impl Shared {
                 // The spare now holds the record before this one. A tombstone ends the session:
                 // what it replaced must not stay on disk until the sweep.
                 if super::is_tombstone(record) {
-                    remove_if_there(&spare).map_err(|e| self.io_error("delete", TEMP_FILE, e))?;
+                    remove_if_there(&spare).map_err(|e| self.io_error("delete", SPARE_FILE, e))?;
                 }
                 return Ok(());
             }
@@ -318,17 +311,20 @@ impl Shared {
         self.write_through_temp(id, record, lifetime, budget)
     }
 
-    fn write_through_temp(&self, id: &SessionId, record: &[u8], lifetime: Duration, budget: &Budget) -> Result<()> {
-        let base = &self.options.base;
-        let create = || files::create_temp(base, random_u64());
-        let created = create().or_else(|error| {
-            // The directory went away under us (someone cleared it): make it again.
+    /// Makes a file in the store's directory with `make`; if the directory went away under us
+    /// (someone cleared it), makes it again and tries once more.
+    fn in_base<T>(&self, make: impl Fn() -> std::io::Result<T>) -> std::io::Result<T> {
+        make().or_else(|error| {
             if error.kind() != ErrorKind::NotFound {
                 return Err(error);
             }
-            files::make_private_dirs(base)?;
-            create()
-        });
+            files::make_private_dirs(&self.options.base)?;
+            make()
+        })
+    }
+
+    fn write_through_temp(&self, id: &SessionId, record: &[u8], lifetime: Duration, budget: &Budget) -> Result<()> {
+        let created = self.in_base(|| files::create_temp(&self.options.base, random_u64()));
         let (mut file, temp) = created.map_err(|e| self.io_error("create", TEMP_FILE, e))?;
         let written = file
             .write_all(record)
