@@ -233,7 +233,9 @@ class Cookie {
       throw configError('req.session.cookie.expires must be a valid Date, or null for a browser-session cookie');
     }
     const ms = date === null ? null : Math.max(0, date.getTime() - Date.now());
-    checkMaxAge(ms);
+    if (ms !== null && ms > MAX_COOKIE_MAX_AGE) {
+      throw configError(`req.session.cookie.expires must be within about 100 years (${MAX_COOKIE_MAX_AGE} ms) from now`);
+    }
     this.#expires = date;
     this.#originalMaxAge = ms;
     this.#changed = true;

@@ -236,8 +236,18 @@ describe('napi-session/express: express-session\'s request API', () => {
         res.json({});
       });
       app.get('/bad', (req, res) => {
-        req.session.cookie.maxAge = -5;
-        res.json({});
+        const set = (property, value) => {
+          try {
+            req.session.cookie[property] = value;
+            return 'accepted';
+          } catch (error) {
+            return `${error.code}: ${error.message}`;
+          }
+        };
+        // Below zero, far past the century limit, not numbers; dates past it or invalid.
+        const maxAges = [-5, 1e300, Infinity, Number.NaN, '30 days'].map((value) => set('maxAge', value));
+        const dates = [new Date(8.64e15), new Date(Number.NaN), 'tomorrow'].map((value) => set('expires', value));
+        res.json({ maxAges, dates, originalMaxAge: req.session.cookie.originalMaxAge });
       });
       app.get('/regenerate', (req, res, next) => req.session.regenerate((error) => (error ? next(error) : res.json(req.session.cookie.originalMaxAge))));
     });
@@ -269,10 +279,12 @@ describe('napi-session/express: express-session\'s request API', () => {
     assert.ok(seconds > 3_590 && seconds <= 3_600, until);
     // regenerate(): the new session's cookie has the configured lifetime again, as express-session's.
     assert.equal(await (await remembered.fetch('/regenerate')).json(), null);
-    // A lifetime that is not one is an error that says so.
-    const bad = await remembered.fetch('/bad');
-    assert.equal(bad.status, 500);
-    assert.match((await bad.json()).message, /cookie\.maxAge is in milliseconds/);
+    // A lifetime that is not one is an error that says so, and changes nothing.
+    const bad = await (await remembered.fetch('/bad')).json();
+    for (const outcome of bad.maxAges) assert.match(outcome, /^ERR_SESSION_CONFIG: napi-session\/express: req\.session\.cookie\.maxAge is in milliseconds/);
+    assert.match(bad.dates[0], /^ERR_SESSION_CONFIG: napi-session\/express: req\.session\.cookie\.expires must be within about 100 years/);
+    for (const outcome of bad.dates.slice(1)) assert.match(outcome, /^ERR_SESSION_CONFIG: napi-session\/express: req\.session\.cookie\.expires must be a valid Date/);
+    assert.equal(bad.originalMaxAge, null);
   });
 
   it('keeps the session\'s cookie alive with rolling: sent again once the session is renewed', async () => {

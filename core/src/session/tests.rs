@@ -830,6 +830,11 @@ async fn a_session_may_have_a_cookie_max_age_of_its_own() {
     quiet.lock().unwrap().set("visits", value("[3]"), None).unwrap();
     assert!(commit(&quiet).await.unwrap().is_empty());
 
-    let error = f.open("").lock().unwrap().set_cookie_max_age(Some(-1), true).unwrap_err();
-    assert_eq!(error.code, ErrorCode::Config);
+    // The limit is a century; far past it, and below zero, a configuration error.
+    let century = super::MAX_TTL.as_secs() as i64;
+    assert!(f.open("").lock().unwrap().set_cookie_max_age(Some(century), true).is_ok());
+    for wrong in [-1, century + 1, i64::MAX, i64::MIN] {
+        let error = f.open("").lock().unwrap().set_cookie_max_age(Some(wrong), true).unwrap_err();
+        assert_eq!(error.code, ErrorCode::Config, "{wrong}");
+    }
 }
