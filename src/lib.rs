@@ -6,6 +6,7 @@ mod astro_store;
 mod codec;
 mod completions;
 mod errors;
+mod external_memory;
 mod js_driver;
 mod native_session;
 mod native_sessions;

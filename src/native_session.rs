@@ -6,7 +6,7 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Either3, Either4, Null, PromiseRaw, Undefined};
+use napi::bindgen_prelude::{Buffer, BufferSlice, Either, Either3, Either4, Null, ObjectFinalize, PromiseRaw, Undefined};
 use napi::Env;
 use napi_derive::napi;
 use session_core::id::SessionId;
@@ -16,10 +16,19 @@ use session_core::Error;
 
 use crate::completions;
 use crate::errors::{guard, IntoJs, Result};
+use crate::external_memory::{Accounted, Reported};
 
-#[napi]
+#[napi(custom_finalize)]
 pub struct NativeSession {
     inner: Arc<Mutex<Session>>,
+    /// The memory the session holds, as V8 was last told (after each load, update or commit).
+    reported: Reported,
+}
+
+impl ObjectFinalize for NativeSession {
+    fn finalize(self, env: Env) -> napi::Result<()> {
+        self.reported.release(&env)
+    }
 }
 
 /// "Take these flash values first" (`consume()`), then ask again.
@@ -48,12 +57,17 @@ pub struct UpdateOutcome {
 
 impl NativeSession {
     pub fn new(session: Session) -> Self {
-        Self { inner: Arc::new(Mutex::new(session)) }
+        Self { inner: Arc::new(Mutex::new(session)), reported: Reported::default() }
     }
 
     fn lock(&self) -> MutexGuard<'_, Session> {
         session::lock(&self.inner)
     }
+}
+
+/// `value`, with what the session holds now, for V8 to be told on the JS thread.
+fn accounted<T>(inner: &Mutex<Session>, reported: &Reported, value: T) -> Accounted<T> {
+    reported.with(value, session::lock(inner).heap_bytes())
 }
 
 #[napi]
@@ -195,16 +209,22 @@ impl NativeSession {
 
     /// Reads the stored values (off the JS thread) if they are needed and not read yet.
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn load<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, ()>> {
-        let inner = self.inner.clone();
-        completions::spawn(env, async move { load::load(&inner).await })
+    pub fn load<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Accounted<()>>> {
+        let (inner, reported) = (self.inner.clone(), self.reported.clone());
+        completions::spawn(env, async move {
+            load::load(&inner).await?;
+            Ok(accounted(&inner, &reported, ()))
+        })
     }
 
     /// Takes the flash values of `keys` for this request (off the JS thread).
     #[napi(ts_return_type = "Promise<void>")]
-    pub fn consume<'env>(&self, env: &'env Env, keys: Vec<String>) -> napi::Result<PromiseRaw<'env, ()>> {
-        let inner = self.inner.clone();
-        completions::spawn(env, async move { update::consume(&inner, keys).await })
+    pub fn consume<'env>(&self, env: &'env Env, keys: Vec<String>) -> napi::Result<PromiseRaw<'env, Accounted<()>>> {
+        let (inner, reported) = (self.inner.clone(), self.reported.clone());
+        completions::spawn(env, async move {
+            update::consume(&inner, keys).await?;
+            Ok(accounted(&inner, &reported, ()))
+        })
     }
 
     /// Writes `value` under `key` now if the key still holds `base` (V8 bytes as `get` gave them;
@@ -217,15 +237,16 @@ impl NativeSession {
         base: Option<&[u8]>,
         value: &[u8],
         ttl: Option<f64>,
-    ) -> napi::Result<PromiseRaw<'env, UpdateOutcome>> {
-        let inner = self.inner.clone();
+    ) -> napi::Result<PromiseRaw<'env, Accounted<UpdateOutcome>>> {
+        let (inner, reported) = (self.inner.clone(), self.reported.clone());
         let (base, value) = (base.map(<[u8]>::to_vec), value.to_vec());
         completions::spawn(env, async move {
             let ttl = ttl.map(session::ttl_from_seconds).transpose()?;
-            Ok(match update::update(&inner, &key, base, value, ttl).await? {
+            let outcome = match update::update(&inner, &key, base, value, ttl).await? {
                 Updated::Done => UpdateOutcome { done: true, current: None },
                 Updated::Changed(current) => UpdateOutcome { done: false, current: current.map(Buffer::from) },
-            })
+            };
+            Ok(accounted(&inner, &reported, outcome))
         })
     }
 
@@ -237,8 +258,11 @@ impl NativeSession {
 
     /// Persists the changes (off the JS thread); resolves to the `Set-Cookie` values to send.
     #[napi(ts_return_type = "Promise<string[]>")]
-    pub fn commit<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Vec<String>>> {
-        let inner = self.inner.clone();
-        completions::spawn(env, async move { commit::commit(&inner).await })
+    pub fn commit<'env>(&self, env: &'env Env) -> napi::Result<PromiseRaw<'env, Accounted<Vec<String>>>> {
+        let (inner, reported) = (self.inner.clone(), self.reported.clone());
+        completions::spawn(env, async move {
+            let cookies = commit::commit(&inner).await?;
+            Ok(accounted(&inner, &reported, cookies))
+        })
     }
 }

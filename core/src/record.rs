@@ -177,6 +177,14 @@ impl Record {
     pub fn text_len(&self) -> usize {
         self.text_len
     }
+
+    /// About how many bytes the parsed record holds on the heap (see [`Graph::heap_bytes`]).
+    pub fn heap_bytes(&self) -> usize {
+        // An index entry: the key, its hash slot and its `Entry`.
+        let per_entry = std::mem::size_of::<(String, Entry)>() + 2 * std::mem::size_of::<usize>();
+        let keys: usize = self.entries.keys().map(String::capacity).sum();
+        self.graph.heap_bytes() + self.entries.capacity() * per_entry + keys
+    }
 }
 
 /// A record ready to write.

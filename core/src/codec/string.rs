@@ -18,6 +18,11 @@ impl JsString {
         Self::default()
     }
 
+    /// The bytes it holds on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.wtf8.capacity()
+    }
+
     /// From Latin-1 bytes (V8's one-byte strings): each byte is one code point.
     pub fn from_latin1(bytes: &[u8]) -> Self {
         if bytes.is_ascii() {

@@ -256,6 +256,38 @@ impl Graph {
         self.nodes.len()
     }
 
+    /// About how many bytes the graph holds on the heap: its nodes and what they own. An estimate
+    /// (allocator overhead is not counted) for telling a garbage collector what a value costs.
+    pub fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let owned: usize = self
+            .nodes
+            .iter()
+            .map(|node| match node {
+                Node::String(text) | Node::Url(text) | Node::UrlSearchParams(text) => text.heap_bytes(),
+                Node::BigInt(number) => (number.bits() / 8) as usize,
+                Node::Array(Array::Dense(items)) | Node::Set(items) => items.capacity() * size_of::<NodeId>(),
+                Node::Array(Array::Holey { items, .. }) => items.capacity() * size_of::<(u32, NodeId)>(),
+                Node::Object(object) => {
+                    object.props.capacity() * size_of::<(JsString, NodeId)>()
+                        + object.props.iter().map(|(key, _)| key.heap_bytes()).sum::<usize>()
+                }
+                Node::Map(entries) => entries.capacity() * size_of::<(NodeId, NodeId)>(),
+                Node::RegExp(regexp) => regexp.source.heap_bytes(),
+                Node::ArrayBuffer(bytes) => bytes.capacity(),
+                Node::Temporal(temporal) => temporal.text().len(),
+                Node::Undefined
+                | Node::Null
+                | Node::Bool(_)
+                | Node::Number(_)
+                | Node::Date(_)
+                | Node::Boxed(_)
+                | Node::View(_) => 0,
+            })
+            .sum();
+        self.nodes.capacity() * size_of::<Node>() + owned
+    }
+
     pub fn is_empty(&self) -> bool {
         self.nodes.is_empty()
     }

@@ -521,6 +521,29 @@ impl Session {
         self.held_turn = None;
     }
 
+    /// About how many bytes this session holds on the heap that grow with what it stores: the
+    /// record as loaded or written, its parsed form, and the values this request set. (A binding
+    /// tells its garbage collector, so that a request object holding a large session is freed
+    /// before many of them pile up.)
+    pub fn heap_bytes(&self) -> usize {
+        let stored = match &self.stored {
+            // (A parsed record shared with a commit under way is counted here too.)
+            Stored::Found { record, parsed } => record.capacity() + parsed.heap_bytes(),
+            Stored::Written { record } => record.capacity(),
+            Stored::NotLoaded | Stored::Missing | Stored::Ended(_) => 0,
+        };
+        let set: usize = self
+            .changes
+            .iter()
+            .map(|(key, change)| match change {
+                Change::Set { handoff, .. } => key.capacity() + handoff.capacity(),
+                Change::Delete => key.capacity(),
+            })
+            .sum();
+        let moved = self.regenerated_from.as_ref().and_then(|(_, record)| record.as_ref()).map_or(0, Vec::capacity);
+        stored + set + moved
+    }
+
     /// Whether a commit has anything to do.
     pub fn is_dirty(&self) -> bool {
         !self.changes.is_empty()

@@ -89,6 +89,29 @@ async fn a_new_session_is_stored_in_astros_format_and_sends_its_cookie() {
 }
 
 #[tokio::test]
+async fn heap_bytes_follows_what_the_session_holds() {
+    let f = Fixture::new();
+    let writer = f.open("");
+    assert_eq!(writer.lock().unwrap().heap_bytes(), 0);
+    for i in 0..1_000 {
+        writer.lock().unwrap().set(&format!("key{i}"), value(&format!(r#"[{{"n":1}},{i}]"#)), None).unwrap();
+    }
+    // What was set counts until the commit; then the record written.
+    assert!(writer.lock().unwrap().heap_bytes() > 10_000);
+    let cookie = cookie_pair(&commit(&writer).await.unwrap());
+    let record_len = f.record(id_of(&cookie)).await.unwrap().len();
+    assert!(writer.lock().unwrap().heap_bytes() >= record_len);
+
+    // A reader holds nothing before its load, and after it the record with its parsed form:
+    // more than the text, and linear in it (a bound a quadratic cost would break at once).
+    let reader = f.open(&cookie);
+    assert_eq!(reader.lock().unwrap().heap_bytes(), 0);
+    get(&reader, "key1").await;
+    let held = reader.lock().unwrap().heap_bytes();
+    assert!(held > 2 * record_len && held < 50 * record_len, "{held} bytes for a {record_len}-byte record");
+}
+
+#[tokio::test]
 async fn reading_without_a_cookie_never_touches_the_store() {
     let f = Fixture::new();
     let session = f.open("");
