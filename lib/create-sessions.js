@@ -29,6 +29,13 @@ function cookieHeaderOf(request) {
   );
 }
 
+/**
+ * For napi-session/express's `migrateFrom`: the id another library (express-session) signed into
+ * the request's session cookie with one of the secrets, and the limits in force. Not public API.
+ */
+const foreignSessionId = Symbol('foreignSessionId');
+const sessionLimits = Symbol('sessionLimits');
+
 class Sessions {
   #native;
 
@@ -43,6 +50,15 @@ class Sessions {
   /** The session of a request (IncomingMessage, Fetch Request, or a Cookie header string). */
   fromRequest(request) {
     return new Session(this.#native.open(cookieHeaderOf(request)), this.#limits);
+  }
+
+  [foreignSessionId](request) {
+    const header = cookieHeaderOf(request);
+    return header ? (callNative(() => this.#native.foreignId(header)) ?? undefined) : undefined;
+  }
+
+  get [sessionLimits]() {
+    return this.#limits;
   }
 
   /**
@@ -78,4 +94,4 @@ function createSessions(options) {
   return new Sessions(options);
 }
 
-module.exports = { createSessions, Sessions };
+module.exports = { createSessions, Sessions, foreignSessionId, sessionLimits };

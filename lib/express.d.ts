@@ -73,6 +73,16 @@ declare namespace session {
     maxSize?: SessionsOptions['maxSize'];
     maxDepth?: SessionsOptions['maxDepth'];
     maxExpansion?: SessionsOptions['maxExpansion'];
+    /**
+     * The express-session store sessions were kept in until now (a connect-redis `RedisStore`, a
+     * `MemoryStore`, any store with `get(sid, callback)`): a request whose cookie express-session
+     * signed with one of the secrets gets that session's values in a new napi-session session,
+     * saved with a new cookie; the old one is then destroyed there. No one is signed out by the switch.
+     */
+    migrateFrom?: {
+      get(sid: string, callback: (error: unknown, session?: Record<string, unknown> | null) => void): unknown;
+      destroy?(sid: string, callback: (error?: unknown) => void): unknown;
+    };
   }
 
   /**

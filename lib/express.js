@@ -17,7 +17,7 @@
 // request to finish wins.
 
 const { randomUUID } = require('node:crypto');
-const { createSessions } = require('./create-sessions');
+const { createSessions, foreignSessionId, sessionLimits } = require('./create-sessions');
 const { stringify } = require('./codec');
 const { SessionError } = require('./errors');
 const { setCookieMaxAge } = require('./session');
@@ -27,7 +27,7 @@ const DEFAULT_NAME = 'connect.sid';
 /** express-session's options, and the napi-session ones that have no express-session name. */
 const OPTIONS = new Set([
   'secret', 'name', 'key', 'cookie', 'store', 'genid', 'rolling', 'resave', 'saveUninitialized', 'unset', 'proxy',
-  'idleTimeout', 'absoluteTimeout', 'timeout', 'maxSize', 'maxDepth', 'maxExpansion',
+  'idleTimeout', 'absoluteTimeout', 'timeout', 'maxSize', 'maxDepth', 'maxExpansion', 'migrateFrom',
 ]);
 const COOKIE_OPTIONS = new Set(['maxAge', 'expires', 'secure', 'httpOnly', 'sameSite', 'domain', 'path', 'partitioned', 'priority']);
 /**
@@ -80,6 +80,10 @@ function normalizeOptions(options = {}) {
     throw configError('unset must be "keep" or "destroy"');
   }
   if (options.genid !== undefined && typeof options.genid !== 'function') throw configError('genid must be a function (req) => id');
+  const { migrateFrom } = options;
+  if (migrateFrom !== undefined && !(migrateFrom !== null && typeof migrateFrom === 'object' && typeof migrateFrom.get === 'function')) {
+    throw configError('migrateFrom takes the express-session store sessions were kept in (e.g. a connect-redis RedisStore)');
+  }
   const sessionsOptions = {
     driver: storeOption(options.store),
     cookie: {
@@ -117,7 +121,30 @@ function normalizeOptions(options = {}) {
     proxy: options.proxy,
     saveUninitialized: options.saveUninitialized ?? true,
     unsetDestroy: options.unset === 'destroy',
+    migrateFrom,
   };
+}
+
+/**
+ * Calls an express-session store's `method(id, callback)` (the callback form every store has),
+ * within `timeoutMs`. Its failure is a SessionError, without the id.
+ */
+function callStore(store, method, id, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new SessionError('ERR_SESSION_TIMEOUT', `migrateFrom.${method}() did not answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const done = (error, value) => {
+      clearTimeout(timer);
+      if (error) reject(new SessionError('ERR_SESSION_STORAGE', `migrateFrom.${method}() failed: ${error?.message ?? error}`, { cause: error }));
+      else resolve(value);
+    };
+    try {
+      store[method](id, done);
+    } catch (error) {
+      done(error);
+    }
+  });
 }
 
 /** `store`: a napi-session driver option. Default 'memory', as express-session's MemoryStore. */
@@ -128,7 +155,8 @@ function storeOption(store = 'memory') {
   if (looksLikeExpressStore) {
     throw configError(
       'store takes a napi-session driver — "memory", "fs", { name: "fs", base }, { name: "redis", url, base } or a ' +
-        '{ getItem, setItem, removeItem } driver — not an express-session Store (connect-redis: use { name: "redis", url })',
+        '{ getItem, setItem, removeItem } driver — not an express-session Store (connect-redis: use { name: "redis", url }, ' +
+        'and give the old store as migrateFrom to move its sessions over)',
     );
   }
   return store;
@@ -178,9 +206,11 @@ const maxAgeSeconds = (ms) => (ms === null ? null : Math.floor(ms / 1000));
 
 /** The longest lifetime a session keeps (about a century, the core's longest ttl), in ms. */
 const MAX_COOKIE_MAX_AGE = 100 * 365 * 24 * 3600 * 1000;
+/** A cookie lifetime (ms, null: a browser-session cookie) within the limits, as a stored one must be. */
+const isCookieMaxAge = (ms) => ms === null || (typeof ms === 'number' && ms >= 0 && ms <= MAX_COOKIE_MAX_AGE);
 
 function checkMaxAge(ms) {
-  if (ms !== null && !(typeof ms === 'number' && ms >= 0 && ms <= MAX_COOKIE_MAX_AGE)) {
+  if (!isCookieMaxAge(ms)) {
     throw configError(
       `req.session.cookie.maxAge is in milliseconds: a number from 0 to ${MAX_COOKIE_MAX_AGE} (about 100 years), ` +
         `or null for a browser-session cookie (got ${String(ms)})`,
@@ -382,23 +412,56 @@ class RequestSession {
     this.object = null;
     /** The session's own cookie lifetime (ms, or null), where it is not the configured one. */
     this.ownMaxAge = undefined;
+    /** The express-session id whose values this new session took over (`migrateFrom`). */
+    this.movedFrom = undefined;
   }
 
   /** Loads the session named by the request's cookie (if any) into a new `req.session`. */
   async open() {
     const entries = await this.native.entries();
+    const moved = entries.length === 0 && this.config.migrateFrom ? await this.#readOldSession() : [];
     // A cookie lifetime of the session's own, as stored with it (`own`: the application set it;
-    // otherwise the configured one applies, also after the configuration changed).
-    const storedCookie = entries.find(([key]) => key === COOKIE_KEY)?.[1];
-    const storedMaxAge = storedCookie?.own === true ? storedCookie.originalMaxAge : undefined;
-    if ((storedMaxAge === null || typeof storedMaxAge === 'number') && storedMaxAge !== this.config.cookie.maxAge) {
+    // otherwise the configured one applies, also after the configuration changed) — or as
+    // express-session stored it with a session moved from its store.
+    const storedCookie = (moved.length > 0 ? moved : entries).find(([key]) => key === COOKIE_KEY)?.[1];
+    const storedMaxAge = storedCookie?.own === true || moved.length > 0 ? storedCookie?.originalMaxAge : undefined;
+    if (isCookieMaxAge(storedMaxAge) && storedMaxAge !== this.config.cookie.maxAge) {
       this.ownMaxAge = storedMaxAge;
       this.native[setCookieMaxAge](maxAgeSeconds(storedMaxAge), false);
     }
     this.#adopt(entries);
     this.object = new Session(this);
-    this.#assign(this.object, entries);
+    // Moved values are not stored here yet: the save stores them, under a new id and cookie.
+    this.#assign(this.object, entries.length > 0 ? entries : moved);
     this.req.session = this.object;
+  }
+
+  /**
+   * The values of the express-session session the request's signed cookie names, read from
+   * `migrateFrom` ([key, value] pairs; none if there is no such session).
+   */
+  async #readOldSession() {
+    const id = this.config.sessions[foreignSessionId](this.req);
+    if (id === undefined) return [];
+    const old = await callStore(this.config.migrateFrom, 'get', id, this.config.sessions[sessionLimits].timeoutMs);
+    if (old === null || typeof old !== 'object') return [];
+    this.movedFrom = id;
+    return Object.entries(old);
+  }
+
+  /**
+   * Once the values live in napi-session's store (or the session was destroyed), the old session
+   * goes, so its cookie cannot bring them back. A failure there loses nothing: a warning.
+   */
+  async #retireOldSession() {
+    const id = this.movedFrom;
+    this.movedFrom = undefined;
+    if (id === undefined || typeof this.config.migrateFrom.destroy !== 'function') return;
+    try {
+      await callStore(this.config.migrateFrom, 'destroy', id, this.config.sessions[sessionLimits].timeoutMs);
+    } catch (error) {
+      process.emitWarning(`napi-session/express: a session moved from migrateFrom stays there: ${error.message}`, 'SessionWarning');
+    }
   }
 
   /** The session id: the stored session's, or the one a new session will be stored under. */
@@ -478,6 +541,7 @@ class RequestSession {
     this.isNew = false;
     this.regenerated = false;
     this.chosenId = undefined;
+    await this.#retireOldSession();
   }
 
   async reload(object) {
@@ -515,6 +579,7 @@ class RequestSession {
 
   async destroy() {
     this.ended = true;
+    await this.#retireOldSession();
     if (this.isNew) return;
     this.native.destroy();
     this.#sent(await this.native.commit());

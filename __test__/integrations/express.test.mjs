@@ -563,6 +563,117 @@ describe('napi-session/express: express-session\'s options and cookie', () => {
   });
 });
 
+describe('migrateFrom: moving from express-session without signing anyone out', () => {
+  /** express-session on connect-redis, as an app ran it before the switch, and napi-session/express taking over. */
+  async function before_and_after({ more = {} } = {}) {
+    const redis = await RedisServer.start();
+    const { createClient } = await import('redis');
+    const client = createClient({ url: redis.url });
+    await client.connect();
+    after(() => {
+      client.destroy(); // (before the server goes: the client would report a closed socket)
+      redis.kill();
+    });
+    const { RedisStore } = await import('connect-redis');
+    const oldStore = new RedisStore({ client });
+    const gets = [];
+    const get = oldStore.get.bind(oldStore);
+    oldStore.get = (sid, callback) => {
+      gets.push(sid);
+      return get(sid, callback);
+    };
+    const theirs = await serve(expressSession({ secret: SECRET, resave: false, saveUninitialized: false, store: oldStore }), (app) => {
+      app.get('/login', (req, res) => {
+        req.session.user = { name: 'alice', since: '2026-01-01' };
+        req.session.cart = [1, 2];
+        if (req.query.remember) req.session.cookie.maxAge = 30 * 24 * 3600 * 1000;
+        res.json(req.sessionID);
+      });
+    });
+    const ours = await serve(session(options({ store: { name: 'redis', url: redis.url, base: 'napi' }, migrateFrom: oldStore, ...more })), (app) => {
+      app.get('/', (req, res) => res.json({ id: req.sessionID, user: req.session.user ?? null, cart: req.session.cart ?? null }));
+      app.get('/logout', (req, res, next) => req.session.destroy((error) => (error ? next(error) : res.json('bye'))));
+    });
+    return { redis, oldStore, gets, theirs, ours };
+  }
+
+  it('a session connect-redis kept moves to a new id and cookie at its first request, and leaves the old store', async () => {
+    const { redis, gets, theirs, ours } = await before_and_after();
+    const user = browser(theirs);
+    const oldId = await user.json('/login');
+    assert.ok(redis.cli('GET', `sess:${oldId}`).includes('alice'));
+    const oldCookie = user.jar.get('connect.sid');
+
+    // The same browser, now on napi-session/express: its values, a new session and cookie.
+    const response = await fetch(ours + '/', { headers: { cookie: `connect.sid=${oldCookie}` } });
+    const moved = await response.json();
+    assert.deepEqual(moved, { id: moved.id, user: { name: 'alice', since: '2026-01-01' }, cart: [1, 2] });
+    assert.match(moved.id, UUID);
+    const setCookie = response.headers.getSetCookie();
+    assert.equal(setCookie.length, 1, String(setCookie));
+    const newCookie = setCookie[0].split(';')[0].slice('connect.sid='.length);
+    assert.equal(unsign(newCookie), moved.id);
+    assert.deepEqual(gets, [oldId]);
+    assert.equal(redis.cli('EXISTS', `sess:${oldId}`).trim(), '0', 'the old session is gone from connect-redis');
+
+    // The next request reads the new session; the old store is not asked again.
+    const again = await (await fetch(ours + '/', { headers: { cookie: `connect.sid=${newCookie}` } })).json();
+    assert.deepEqual(again, moved);
+    assert.equal(gets.length, 1);
+    // The old cookie, replayed, finds nothing left to move: a new, empty session.
+    const replayed = await (await fetch(ours + '/', { headers: { cookie: `connect.sid=${oldCookie}` } })).json();
+    assert.equal(replayed.user, null);
+    assert.notEqual(replayed.id, moved.id);
+  });
+
+  it('keeps a "remember me" lifetime; an unsigned or tampered cookie is never looked up; destroy() ends the old session too', async () => {
+    const { redis, gets, theirs, ours } = await before_and_after();
+    const remembered = browser(theirs);
+    await remembered.json('/login?remember=1');
+    const response = await fetch(ours + '/', { headers: { cookie: `connect.sid=${remembered.jar.get('connect.sid')}` } });
+    assert.equal((await response.json()).user.name, 'alice');
+    assert.match(response.headers.get('set-cookie'), /; Max-Age=2592000(;|$)/);
+
+    const other = browser(theirs);
+    const otherId = await other.json('/login');
+    const cookie = other.jar.get('connect.sid');
+    gets.length = 0;
+    const tampered = cookie.slice(0, -1) + (cookie.endsWith('A') ? 'B' : 'A');
+    for (const value of [tampered, encodeURIComponent(`s:${otherId}`), otherId]) {
+      assert.equal((await (await fetch(ours + '/', { headers: { cookie: `connect.sid=${value}` } })).json()).user, null);
+    }
+    assert.deepEqual(gets, [], 'only a cookie signed with the secret is looked up');
+
+    // Signing out at the first request after the switch: the old session goes, and nothing is stored.
+    const napiKeys = () => redis.cli('KEYS', 'napi:*').trim();
+    const keysBefore = napiKeys();
+    assert.equal(await (await fetch(ours + '/logout', { headers: { cookie: `connect.sid=${cookie}` } })).json(), 'bye');
+    assert.equal(redis.cli('EXISTS', `sess:${otherId}`).trim(), '0');
+    assert.equal(napiKeys(), keysBefore);
+  });
+
+  it('an old store that fails or hangs reaches next(err) as a SessionError that names no id', async () => {
+    const failing = { get: (sid, callback) => callback(new Error('connection refused')) };
+    const hanging = { get: () => {} };
+    const cookie = `connect.sid=${encodeURIComponent(`s:${signature.sign('tz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf', SECRET)}`)}`;
+    for (const [migrateFrom, code, message] of [
+      [failing, 'ERR_SESSION_STORAGE', /^migrateFrom\.get\(\) failed: connection refused$/],
+      [hanging, 'ERR_SESSION_TIMEOUT', /^migrateFrom\.get\(\) did not answer within 300 ms$/],
+    ]) {
+      const origin = await serve(session(options({ migrateFrom, timeout: 0.3 })), (app) => app.get('/', (req, res) => res.json(null)));
+      const response = await fetch(origin + '/', { headers: { cookie } });
+      assert.equal(response.status, 500);
+      const body = await response.json();
+      assert.equal(body.code, code);
+      assert.match(body.message, message);
+    }
+    assert.throws(
+      () => session(options({ migrateFrom: 'redis' })),
+      (error) => error instanceof SessionError && error.code === 'ERR_SESSION_CONFIG' && /migrateFrom takes the express-session store/.test(error.message),
+    );
+  });
+});
+
 describe('concurrent requests changing different properties of one session', () => {
   const REQUESTS = 20;
 

@@ -13,12 +13,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { CookieJar } from '../helpers/cookie-jar.mjs';
 import { freePort } from '../helpers/ports.mjs';
+import { RedisServer } from '../helpers/redis-server.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { currentPlatform } = createRequire(import.meta.url)('../../lib/platform.js');
 const examples = path.join(root, 'examples');
 /** The frameworks the examples import, linked from this checkout's node_modules. */
-const FRAMEWORKS = ['express', 'fastify', 'hono', '@hono/node-server'];
+const FRAMEWORKS = ['express', 'fastify', 'hono', '@hono/node-server', 'redis', 'connect-redis'];
 /** Examples that the README does not show (the `npm start` demo). */
 const NOT_IN_README = new Set(['cart-server.mjs']);
 
@@ -151,6 +152,26 @@ describe('the examples, run from the packed package', { timeout: 240_000 }, () =
     assert.equal((await client.request('/logout', { method: 'POST' })).status, 303);
     assert.equal(client.jar.get('connect.sid'), undefined);
     assert.deepEqual(await client.text('/'), [200, 'Hello guest, view 1\n']);
+  });
+
+  it('examples/express-migrate.mjs: a user express-session signed in on connect-redis is still signed in after the switch', async () => {
+    const redis = await RedisServer.start();
+    after(() => redis.kill());
+    const secret = 'a secret of at least thirty-two bytes, for the example';
+    // What express-session with connect-redis left: the session as JSON under sess:<id>, and the
+    // browser's cookie, signed as cookie-signature signs it.
+    const oldId = 'tz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf';
+    const stored = { cookie: { originalMaxAge: null, expires: null, httpOnly: true, path: '/' }, user: 'Ada' };
+    redis.cli('SET', `sess:${oldId}`, JSON.stringify(stored));
+    const signed = createRequire(import.meta.url)('cookie-signature').sign(oldId, secret);
+    const server = await start('express-migrate.mjs', { SESSION_SECRET: secret, REDIS_URL: redis.url });
+    const client = browser(server.origin);
+    client.jar.apply([`connect.sid=${encodeURIComponent(`s:${signed}`)}; Path=/; HttpOnly`]);
+    assert.deepEqual(await client.text('/'), [200, 'Hello Ada\n']);
+    assert.match(client.jar.get('connect.sid'), /^s%3A[0-9a-f-]{36}\./, 'a napi-session cookie now');
+    assert.deepEqual(await client.text('/'), [200, 'Hello Ada\n']);
+    assert.equal(redis.cli('EXISTS', `sess:${oldId}`), '0', 'the old session is gone');
+    assert.deepEqual(await browser(server.origin).text('/'), [200, 'Hello guest\n']);
   });
 
   it('examples/express-middleware.mjs: Astro\'s session API in Express', async () => {

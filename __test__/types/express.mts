@@ -22,6 +22,22 @@ const options: SessionOptions = {
   proxy: true,
 };
 
+// Moving from express-session: its store, as migrateFrom.
+// (connect-redis's own typings need @types/express-session, which the drop-in replaces: a store
+// of that shape here.)
+const oldStore = {
+  get(sid: string, callback: (error: unknown, session?: { user?: string } | null) => void) {
+    callback(null, sid === 'x' ? { user: 'ada' } : null);
+  },
+  destroy(_sid: string, callback?: (error?: unknown) => void) {
+    callback?.();
+  },
+};
+const moving: SessionOptions = { secret: 'a secret of at least thirty-two bytes!', migrateFrom: oldStore };
+// @ts-expect-error: migrateFrom takes an express-session store, not a driver name
+const notAStore: SessionOptions = { secret: 'a secret of at least thirty-two bytes!', migrateFrom: 'redis' };
+void moving, notAStore;
+
 const app = express();
 app.use(session(options));
 app.get('/', (req, res) => {

@@ -52,11 +52,18 @@ impl Secrets {
 
     /// The id in a cookie value, if it is signed by one of the secrets and names a well-formed id.
     pub fn verify(&self, cookie_value: &str) -> Option<SessionId> {
+        self.unsign(cookie_value).and_then(|id| SessionId::parse(&id))
+    }
+
+    /// What a cookie value signs, if one of the secrets signed it — whatever it is: express-session
+    /// signs its own ids in the same format, which an application moving from it looks up in its
+    /// old store.
+    pub fn unsign(&self, cookie_value: &str) -> Option<String> {
         let decoded = percent_decode(cookie_value)?;
         let (id, signature) = decoded.strip_prefix(PREFIX)?.rsplit_once('.')?;
         let signature = STANDARD_NO_PAD.decode(signature).ok()?;
         let signed_by_one = self.0.iter().any(|secret| mac(secret, id).verify_slice(&signature).is_ok());
-        signed_by_one.then(|| SessionId::parse(id)).flatten()
+        signed_by_one.then(|| id.to_owned())
     }
 }
 
