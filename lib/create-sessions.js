@@ -30,10 +30,10 @@ function cookieHeaderOf(request) {
 }
 
 /**
- * For napi-session/express's `migrateFrom`: the id another library (express-session) signed into
- * the request's session cookie with one of the secrets, and the limits in force. Not public API.
+ * For napi-session/express's `migrateFrom`: what the request's session cookie names if one of the
+ * secrets signed it, whatever it is (an express-session id), and the limits in force. Not public API.
  */
-const foreignSessionId = Symbol('foreignSessionId');
+const signedSessionId = Symbol('signedSessionId');
 const sessionLimits = Symbol('sessionLimits');
 
 class Sessions {
@@ -52,9 +52,9 @@ class Sessions {
     return new Session(this.#native.open(cookieHeaderOf(request)), this.#limits);
   }
 
-  [foreignSessionId](request) {
+  [signedSessionId](request) {
     const header = cookieHeaderOf(request);
-    return header ? (callNative(() => this.#native.foreignId(header)) ?? undefined) : undefined;
+    return header ? (callNative(() => this.#native.signedId(header)) ?? undefined) : undefined;
   }
 
   get [sessionLimits]() {
@@ -94,4 +94,4 @@ function createSessions(options) {
   return new Sessions(options);
 }
 
-module.exports = { createSessions, Sessions, foreignSessionId, sessionLimits };
+module.exports = { createSessions, Sessions, signedSessionId, sessionLimits };

@@ -17,7 +17,7 @@
 // request to finish wins.
 
 const { randomUUID } = require('node:crypto');
-const { createSessions, foreignSessionId, sessionLimits } = require('./create-sessions');
+const { createSessions, signedSessionId, sessionLimits } = require('./create-sessions');
 const { stringify } = require('./codec');
 const { SessionError } = require('./errors');
 const { setCookieMaxAge } = require('./session');
@@ -441,7 +441,7 @@ class RequestSession {
    * `migrateFrom` ([key, value] pairs; none if there is no such session).
    */
   async #readOldSession() {
-    const id = this.config.sessions[foreignSessionId](this.req);
+    const id = this.config.sessions[signedSessionId](this.req);
     if (id === undefined) return [];
     const old = await callStore(this.config.migrateFrom, 'get', id, this.config.sessions[sessionLimits].timeoutMs);
     if (old === null || typeof old !== 'object') return [];

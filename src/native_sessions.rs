@@ -45,11 +45,11 @@ impl NativeSessions {
         NativeSession::new(Session::open(self.config.clone(), cookie_header.as_deref()))
     }
 
-    /// The id another library signed into the session cookie with one of the secrets (an
-    /// express-session id, for `migrateFrom`), if the `Cookie` header holds one.
+    /// What the session cookie in `cookie_header` names, if one of the secrets signed it, whatever
+    /// it is (for `migrateFrom`: an express-session id).
     #[napi]
-    pub fn foreign_id(&self, cookie_header: String) -> Option<String> {
-        self.config.cookie.foreign_id_in(&cookie_header)
+    pub fn signed_id(&self, cookie_header: String) -> Option<String> {
+        self.config.cookie.signed_id_in(&cookie_header)
     }
 
     /// What the store tells of its state: `{ entries, evictions }` for the memory driver.

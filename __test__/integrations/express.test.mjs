@@ -565,7 +565,7 @@ describe('napi-session/express: express-session\'s options and cookie', () => {
 
 describe('migrateFrom: moving from express-session without signing anyone out', () => {
   /** express-session on connect-redis, as an app ran it before the switch, and napi-session/express taking over. */
-  async function before_and_after({ more = {} } = {}) {
+  async function before_and_after({ more = {}, theirOptions = {} } = {}) {
     const redis = await RedisServer.start();
     const { createClient } = await import('redis');
     const client = createClient({ url: redis.url });
@@ -582,7 +582,7 @@ describe('migrateFrom: moving from express-session without signing anyone out', 
       gets.push(sid);
       return get(sid, callback);
     };
-    const theirs = await serve(expressSession({ secret: SECRET, resave: false, saveUninitialized: false, store: oldStore }), (app) => {
+    const theirs = await serve(expressSession({ secret: SECRET, resave: false, saveUninitialized: false, store: oldStore, ...theirOptions }), (app) => {
       app.get('/login', (req, res) => {
         req.session.user = { name: 'alice', since: '2026-01-01' };
         req.session.cart = [1, 2];
@@ -624,6 +624,17 @@ describe('migrateFrom: moving from express-session without signing anyone out', 
     const replayed = await (await fetch(ours + '/', { headers: { cookie: `connect.sid=${oldCookie}` } })).json();
     assert.equal(replayed.user, null);
     assert.notEqual(replayed.id, moved.id);
+  });
+
+  it('ids express-session\'s genid made as UUIDs move too', async () => {
+    const { redis, theirs, ours } = await before_and_after({ theirOptions: { genid: () => crypto.randomUUID() } });
+    const user = browser(theirs);
+    const oldId = await user.json('/login');
+    assert.match(oldId, UUID);
+    const moved = await (await fetch(ours + '/', { headers: { cookie: `connect.sid=${user.jar.get('connect.sid')}` } })).json();
+    assert.equal(moved.user.name, 'alice');
+    assert.notEqual(moved.id, oldId, 'a new id, as at every sign-in');
+    assert.equal(redis.cli('EXISTS', `sess:${oldId}`).trim(), '0');
   });
 
   it('keeps a "remember me" lifetime; an unsigned or tampered cookie is never looked up; destroy() ends the old session too', async () => {

@@ -116,16 +116,16 @@ impl CookieConfig {
         }
     }
 
-    /// The first value of this cookie that one of the secrets signed and that is not a session id of
-    /// this package's: another library's id in the same signed format (express-session's), for an
-    /// application moving from it to look up in its old store. Only with secrets (an unsigned
-    /// value proves nothing), and at most [`MAX_FOREIGN_ID_BYTES`] long.
-    pub fn foreign_id_in(&self, header: &str) -> Option<String> {
+    /// What the first value of this cookie that one of the secrets signed names, whatever it is:
+    /// for an application moving from express-session, the id of a session in its old store (one
+    /// of express-session's own ids, or a UUID its `genid` made). Only with secrets (an unsigned
+    /// value proves nothing), and at most [`MAX_SIGNED_ID_BYTES`] long.
+    pub fn signed_id_in(&self, header: &str) -> Option<String> {
         let secrets = self.secrets.as_ref()?;
         cookie_values(header, &self.name)
-            .filter(|value| value.len() <= MAX_FOREIGN_ID_BYTES * 3 + 64) // (percent-encoded, with its signature)
+            .filter(|value| value.len() <= MAX_SIGNED_ID_BYTES * 3 + 64) // (percent-encoded, with its signature)
             .filter_map(|value| secrets.unsign(value))
-            .find(|id| id.len() <= MAX_FOREIGN_ID_BYTES && SessionId::parse(id).is_none())
+            .find(|id| id.len() <= MAX_SIGNED_ID_BYTES)
     }
 
     /// The `Set-Cookie` value that gives the browser session `id` (signed, when there are secrets).
@@ -191,9 +191,8 @@ impl CookieConfig {
     }
 }
 
-/// The longest id of another library [`CookieConfig::foreign_id_in`] reads (express-session's are 32
-/// characters, connect's older ones 24).
-pub const MAX_FOREIGN_ID_BYTES: usize = 256;
+/// The longest id [`CookieConfig::signed_id_in`] reads (express-session's are 32 characters).
+pub const MAX_SIGNED_ID_BYTES: usize = 256;
 
 /// The values of every cookie called `name` in a `Cookie` header, in order. Malformed pieces of
 /// the header are skipped, never an error: the header comes from the client.
@@ -251,21 +250,22 @@ mod tests {
     }
 
     #[test]
-    fn another_librarys_signed_id_is_read_only_where_asked_and_only_if_signed() {
+    fn a_signed_id_of_any_form_is_read_only_where_asked_and_only_if_signed() {
         // require('cookie-signature').sign('tz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf', secret), as
         // express-session sets it (encodeURIComponent of 's:' + it): computed with Node.
         let express = "sid=s%3Atz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf.A9UXffYeuNxkrKDB0T5N4kTZs%2BwLTPdXpvezNyBFo%2FE";
         let mut config = CookieConfig::new("sid", false);
-        assert_eq!(config.foreign_id_in(express), None, "without secrets nothing is verified");
+        assert_eq!(config.signed_id_in(express), None, "without secrets nothing is verified");
         config.secrets = Some(Secrets::new(vec!["keyboard cat keyboard cat keyboard cat".into()]).unwrap());
-        assert_eq!(config.foreign_id_in(express).as_deref(), Some("tz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf"));
+        assert_eq!(config.signed_id_in(express).as_deref(), Some("tz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf"));
         assert_eq!(config.session_id_in(express), None, "it is no session id of ours");
-        assert_eq!(config.foreign_id_in(&express.replace("tz6F", "tz6G")), None, "tampered");
-        assert_eq!(config.foreign_id_in("sid=s%3Atz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf"), None, "unsigned");
-        let ours = config.set_cookie_for(&SessionId::parse(ID).unwrap());
-        assert_eq!(config.foreign_id_in(ours.split(';').next().unwrap()), None, "our own ids are not foreign");
+        assert_eq!(config.signed_id_in(&express.replace("tz6F", "tz6G")), None, "tampered");
+        assert_eq!(config.signed_id_in("sid=s%3Atz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf"), None, "unsigned");
+        // A UUID (express-session with a uuid genid) is read too.
+        let uuid = config.set_cookie_for(&SessionId::parse(ID).unwrap());
+        assert_eq!(config.signed_id_in(uuid.split(';').next().unwrap()).as_deref(), Some(ID));
         let long = format!("sid={}", "x".repeat(10_000));
-        assert_eq!(config.foreign_id_in(&long), None);
+        assert_eq!(config.signed_id_in(&long), None);
     }
 
     #[test]
