@@ -126,6 +126,17 @@ function normalizeOptions(options = {}) {
 }
 
 /**
+ * The cookie lifetime a session moved from express-session keeps: the one it was given there if
+ * that is longer than the configured one (a "remember me" is not cut short); otherwise none of its
+ * own — express-session does not say whether the application or its configuration chose it.
+ */
+function rememberedMaxAge(movedEntries, configuredMaxAge) {
+  const originalMaxAge = movedEntries.find(([key]) => key === COOKIE_KEY)?.[1]?.originalMaxAge;
+  const longer = typeof originalMaxAge === 'number' && (configuredMaxAge === null || originalMaxAge > configuredMaxAge);
+  return longer ? originalMaxAge : undefined;
+}
+
+/**
  * Calls an express-session store's `method(id, callback)` (the callback form every store has),
  * within `timeoutMs`. Its failure is a SessionError, without the id.
  */
@@ -421,10 +432,9 @@ class RequestSession {
     const entries = await this.native.entries();
     const moved = entries.length === 0 && this.config.migrateFrom ? await this.#readOldSession() : [];
     // A cookie lifetime of the session's own, as stored with it (`own`: the application set it;
-    // otherwise the configured one applies, also after the configuration changed) — or as
-    // express-session stored it with a session moved from its store.
-    const storedCookie = (moved.length > 0 ? moved : entries).find(([key]) => key === COOKIE_KEY)?.[1];
-    const storedMaxAge = storedCookie?.own === true || moved.length > 0 ? storedCookie?.originalMaxAge : undefined;
+    // otherwise the configured one applies, also after the configuration changed).
+    const storedCookie = entries.find(([key]) => key === COOKIE_KEY)?.[1];
+    const storedMaxAge = moved.length > 0 ? rememberedMaxAge(moved, this.config.cookie.maxAge) : storedCookie?.own === true ? storedCookie.originalMaxAge : undefined;
     if (isCookieMaxAge(storedMaxAge) && storedMaxAge !== this.config.cookie.maxAge) {
       this.ownMaxAge = storedMaxAge;
       this.native[setCookieMaxAge](maxAgeSeconds(storedMaxAge), false);

@@ -638,12 +638,15 @@ describe('migrateFrom: moving from express-session without signing anyone out', 
   });
 
   it('keeps a "remember me" lifetime; an unsigned or tampered cookie is never looked up; destroy() ends the old session too', async () => {
-    const { redis, gets, theirs, ours } = await before_and_after();
-    const remembered = browser(theirs);
-    await remembered.json('/login?remember=1');
-    const response = await fetch(ours + '/', { headers: { cookie: `connect.sid=${remembered.jar.get('connect.sid')}` } });
-    assert.equal((await response.json()).user.name, 'alice');
-    assert.match(response.headers.get('set-cookie'), /; Max-Age=2592000(;|$)/);
+    const { redis, gets, theirs, ours } = await before_and_after({ more: { cookie: { maxAge: 24 * 3600 * 1000 } } });
+    // Longer than the configured day: kept. A browser-session cookie gets the configured lifetime.
+    for (const [query, maxAge] of [['?remember=1', 2_592_000], ['', 86_400]]) {
+      const remembered = browser(theirs);
+      await remembered.json('/login' + query);
+      const response = await fetch(ours + '/', { headers: { cookie: `connect.sid=${remembered.jar.get('connect.sid')}` } });
+      assert.equal((await response.json()).user.name, 'alice');
+      assert.match(response.headers.get('set-cookie'), new RegExp(`; Max-Age=${maxAge}(;|$)`));
+    }
 
     const other = browser(theirs);
     const otherId = await other.json('/login');
