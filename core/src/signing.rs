@@ -6,9 +6,12 @@
 //! Like express-session (through the `cookie` package), the value goes into the cookie
 //! percent-encoded as `encodeURIComponent` encodes it (`s%3A…`); both forms are read.
 
+use std::borrow::Cow;
+
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use hmac::{Hmac, Mac};
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use sha2::Sha256;
 
 use crate::id::SessionId;
@@ -74,39 +77,20 @@ fn mac(secret: &[u8], id: &str) -> Hmac<Sha256> {
     mac
 }
 
-/// `encodeURIComponent`: everything but `A–Z a–z 0–9 - _ . ! ~ * ' ( )` as `%XX`.
+/// What `encodeURIComponent` leaves as it is: ASCII letters and digits and `-_.!~*'()`.
+const URI_COMPONENT: &AsciiSet =
+    &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'!').remove(b'~').remove(b'*').remove(b'\'').remove(b'(').remove(b')');
+
+/// `encodeURIComponent(text)`.
 fn encode_uri_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 8);
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, URI_COMPONENT).to_string()
 }
 
-/// `%XX` escapes decoded (a value without them is returned as it is); `None` for a malformed escape
-/// or a result that is not UTF-8.
-fn percent_decode(text: &str) -> Option<String> {
-    if !text.contains('%') {
-        return Some(text.to_owned());
-    }
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
+/// `%XX` escapes decoded, as the `cookie` package does before express-session reads the value (a
+/// value without them stays as it is); `None` if the result is not UTF-8. A malformed escape is
+/// kept as it was: the signature cannot match then.
+fn percent_decode(text: &str) -> Option<Cow<'_, str>> {
+    percent_decode_str(text).decode_utf8().ok()
 }
 
 #[cfg(test)]
@@ -133,6 +117,19 @@ mod tests {
     }
 
     #[test]
+    fn the_value_is_encoded_as_encode_uri_component_does() {
+        // Node: encodeURIComponent of every printable ASCII character, then of a non-ASCII one.
+        let ascii: String = (0x20u8..0x7f).map(char::from).collect();
+        assert_eq!(
+            encode_uri_component(&ascii),
+            "%20!%22%23%24%25%26'()*%2B%2C-.%2F0123456789%3A%3B%3C%3D%3E%3F%40ABCDEFGHIJKLMNOPQRSTUVWXYZ%5B%5C%5D%5E_%60abcdefghijklmnopqrstuvwxyz%7B%7C%7D~"
+        );
+        assert_eq!(encode_uri_component("é"), "%C3%A9");
+        assert_eq!(percent_decode("%C3%A9%3a%3A").as_deref(), Some("é::"));
+        assert_eq!(percent_decode("%C3"), None, "not UTF-8");
+    }
+
+    #[test]
     fn the_first_secret_signs_and_every_secret_verifies() {
         let id = SessionId::generate();
         let old = secrets(&[SECRET]).cookie_value(&id);
@@ -146,7 +143,7 @@ mod tests {
     fn tampered_unsigned_and_malformed_values_are_refused() {
         let signer = secrets(&[SECRET]);
         let id = SessionId::generate();
-        let good = percent_decode(&signer.cookie_value(&id)).unwrap();
+        let good = percent_decode(&signer.cookie_value(&id)).unwrap().into_owned();
         let other = SessionId::generate();
         let swapped = good.replace(id.as_str(), other.as_str());
         let mut flipped = good.clone().into_bytes();
