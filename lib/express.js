@@ -128,27 +128,38 @@ function normalizeOptions(options = {}) {
 /**
  * The cookie lifetime a session moved from express-session keeps: the one it was given there if
  * that is longer than the configured one (a "remember me" is not cut short); otherwise none of its
- * own — express-session does not say whether the application or its configuration chose it.
+ * own — express-session does not say whether the application or its configuration chose it. A
+ * configured `expires` date counts as the time left until it (express-session, too, records that
+ * as the cookie's `originalMaxAge`); with neither, cookies last the browser session.
  */
-function rememberedMaxAge(movedEntries, configuredMaxAge) {
+function rememberedMaxAge(movedEntries, { maxAge, expires }) {
   const originalMaxAge = movedEntries.find(([key]) => key === COOKIE_KEY)?.[1]?.originalMaxAge;
-  const longer = typeof originalMaxAge === 'number' && (configuredMaxAge === null || originalMaxAge > configuredMaxAge);
+  const configured = maxAge ?? (expires === null ? null : expires.getTime() - Date.now());
+  const longer = typeof originalMaxAge === 'number' && (configured === null || originalMaxAge > configured);
   return longer ? originalMaxAge : undefined;
 }
 
+/** Node's timers take at most 2³¹−1 ms (~24.8 days); a longer delay would fire at once. */
+const LONGEST_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Calls an express-session store's `method(id, callback)` (the callback form every store has),
- * within `timeoutMs`. Its failure is a SessionError, without the id.
+ * within `timeoutMs`. Its failure is a SessionError whose message never holds the id: a store's own
+ * message may (a query with its parameters, a parser quoting its input), so the id is blanked out
+ * of it, and such an error is not kept as the `cause` either.
  */
 function callStore(store, method, id, timeoutMs) {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       reject(new SessionError('ERR_SESSION_TIMEOUT', `migrateFrom.${method}() did not answer within ${timeoutMs} ms`));
-    }, timeoutMs);
+    }, Math.min(timeoutMs, LONGEST_TIMER_MS));
     const done = (error, value) => {
       clearTimeout(timer);
-      if (error) reject(new SessionError('ERR_SESSION_STORAGE', `migrateFrom.${method}() failed: ${error?.message ?? error}`, { cause: error }));
-      else resolve(value);
+      if (!error) return resolve(value);
+      const reason = String(error?.message ?? error);
+      const named = reason.includes(id);
+      const message = `migrateFrom.${method}() failed: ${named ? reason.replaceAll(id, '<session id>') : reason}`;
+      reject(new SessionError('ERR_SESSION_STORAGE', message, named ? undefined : { cause: error }));
     };
     try {
       store[method](id, done);
@@ -434,7 +445,7 @@ class RequestSession {
     // A cookie lifetime of the session's own, as stored with it (`own`: the application set it;
     // otherwise the configured one applies, also after the configuration changed).
     const storedCookie = entries.find(([key]) => key === COOKIE_KEY)?.[1];
-    const storedMaxAge = moved.length > 0 ? rememberedMaxAge(moved, this.config.cookie.maxAge) : storedCookie?.own === true ? storedCookie.originalMaxAge : undefined;
+    const storedMaxAge = moved.length > 0 ? rememberedMaxAge(moved, this.config.cookie) : storedCookie?.own === true ? storedCookie.originalMaxAge : undefined;
     if (isCookieMaxAge(storedMaxAge) && storedMaxAge !== this.config.cookie.maxAge) {
       this.ownMaxAge = storedMaxAge;
       this.native[setCookieMaxAge](maxAgeSeconds(storedMaxAge), false);
@@ -529,6 +540,9 @@ class RequestSession {
     if (!save) {
       // Nothing to write; a stored session may still be due for renewal (its idle timeout).
       if (!this.isNew) this.#sent(await this.native.commit());
+      // A moved session whose values this request deleted, all of them (a sign-out): the old
+      // session goes too, or the old cookie would bring them back.
+      await this.#retireOldSession();
       return;
     }
     if (this.isNew) {
@@ -576,6 +590,9 @@ class RequestSession {
       this.regenerated = true;
     } else {
       this.chosenId = undefined;
+      // A session moved in this request and not stored yet: express-session's regenerate() destroys
+      // the old session at once, and so does this, or its cookie would bring the values back.
+      await this.#retireOldSession();
     }
     this.isNew = true;
     // The new session's cookie has the configured lifetime, as express-session's.

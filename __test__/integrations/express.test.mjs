@@ -669,24 +669,92 @@ describe('migrateFrom: moving from express-session without signing anyone out', 
   });
 
   it('an old store that fails or hangs reaches next(err) as a SessionError that names no id', async () => {
+    const oldId = 'tz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf';
     const failing = { get: (sid, callback) => callback(new Error('connection refused')) };
+    // A store whose message quotes its query's parameters: the id is blanked out of it.
+    const quoting = { get: (sid, callback) => callback(new Error(`no row: SELECT sess FROM sessions WHERE sid = '${sid}'`)) };
     const hanging = { get: () => {} };
-    const cookie = `connect.sid=${encodeURIComponent(`s:${signature.sign('tz6Fh2y4r4bGz5Rm0NOTi3y0v4pzBkJf', SECRET)}`)}`;
+    const cookie = `connect.sid=${encodeURIComponent(`s:${signature.sign(oldId, SECRET)}`)}`;
     for (const [migrateFrom, code, message] of [
       [failing, 'ERR_SESSION_STORAGE', /^migrateFrom\.get\(\) failed: connection refused$/],
+      [quoting, 'ERR_SESSION_STORAGE', /^migrateFrom\.get\(\) failed: no row: SELECT sess FROM sessions WHERE sid = '<session id>'$/],
       [hanging, 'ERR_SESSION_TIMEOUT', /^migrateFrom\.get\(\) did not answer within 300 ms$/],
     ]) {
-      const origin = await serve(session(options({ migrateFrom, timeout: 0.3 })), (app) => app.get('/', (req, res) => res.json(null)));
+      let failure;
+      const origin = await serve(session(options({ migrateFrom, timeout: 0.3 })), (app) => {
+        app.get('/', (req, res) => res.json(null));
+        app.use((error, req, res, next) => {
+          failure = error;
+          next(error);
+        });
+      });
       const response = await fetch(origin + '/', { headers: { cookie } });
       assert.equal(response.status, 500);
       const body = await response.json();
       assert.equal(body.code, code);
       assert.match(body.message, message);
+      assert.ok(!JSON.stringify(body).includes(oldId));
+      assert.ok(!String(failure.cause?.message).includes(oldId), 'nor does the error it keeps as its cause');
     }
     assert.throws(
       () => session(options({ migrateFrom: 'redis' })),
       (error) => error instanceof SessionError && error.code === 'ERR_SESSION_CONFIG' && /migrateFrom takes the express-session store/.test(error.message),
     );
+  });
+});
+
+describe('migrateFrom: the first request after the switch, on express-session\'s MemoryStore', () => {
+  /** express-session with a MemoryStore signs alice in; napi-session/express takes over with `ours` options and routes. */
+  async function signedInBefore(ours, routes, theirCookie = {}, { answerAfterMs = 0 } = {}) {
+    const oldStore = new expressSession.MemoryStore();
+    const theirs = await serve(expressSession({ secret: SECRET, resave: false, saveUninitialized: false, store: oldStore, cookie: theirCookie }), (app) => {
+      app.get('/login', (req, res) => res.json((req.session.user = 'alice') && req.sessionID));
+    });
+    const before = browser(theirs);
+    const oldId = await before.json('/login');
+    // (A store that takes its time: `answerAfterMs`.)
+    const slow = { get: (sid, callback) => setTimeout(() => oldStore.get(sid, callback), answerAfterMs), destroy: (sid, callback) => oldStore.destroy(sid, callback) };
+    const origin = await serve(session(options({ migrateFrom: answerAfterMs > 0 ? slow : oldStore, ...ours })), (app) => {
+      app.get('/', (req, res) => res.json(req.session.user ?? null));
+      routes?.(app);
+    });
+    const oldCookie = `connect.sid=${before.jar.get('connect.sid')}`;
+    const stored = () => new Promise((resolve, reject) => oldStore.get(oldId, (error, value) => (error ? reject(error) : resolve(value ?? null))));
+    return { origin, oldCookie, stored };
+  }
+
+  it('signing out in it lasts, with nothing left to save: deleting every value, or regenerate()', async () => {
+    const routes = (app) => {
+      app.get('/sign-out/delete', (req, res) => res.json(delete req.session.user));
+      app.get('/sign-out/regenerate', (req, res, next) => req.session.regenerate((error) => (error ? next(error) : res.json(req.session.user ?? null))));
+    };
+    for (const way of ['delete', 'regenerate']) {
+      const { origin, oldCookie, stored } = await signedInBefore({}, routes);
+      const response = await fetch(`${origin}/sign-out/${way}`, { headers: { cookie: oldCookie } });
+      assert.equal(response.status, 200);
+      assert.equal(response.headers.get('set-cookie'), null, `${way}: nothing stored (saveUninitialized: false)`);
+      assert.equal(await stored(), null, `${way}: the old session is gone`);
+      // The old cookie, sent again, brings nothing back.
+      assert.equal(await (await fetch(origin + '/', { headers: { cookie: oldCookie } })).json(), null, way);
+    }
+  });
+
+  it('a configured cookie.expires is the lifetime a moved session\'s own is compared with', async () => {
+    const expires = new Date(Date.now() + 7 * 24 * 3600 * 1000);
+    // An hour in express-session: shorter than the configured week, so the week applies.
+    const { origin, oldCookie } = await signedInBefore({ cookie: { expires } }, undefined, { maxAge: 3600 * 1000 });
+    const response = await fetch(origin + '/', { headers: { cookie: oldCookie } });
+    assert.equal(await response.json(), 'alice');
+    const setCookie = response.headers.get('set-cookie');
+    assert.match(setCookie, new RegExp(`; Expires=${expires.toUTCString()}`));
+    assert.doesNotMatch(setCookie, /Max-Age/);
+  });
+
+  it('a timeout longer than Node\'s timers can wait (24.8 days) still waits for the old store', async () => {
+    const { origin, oldCookie } = await signedInBefore({ timeout: 30 * 24 * 3600 }, undefined, {}, { answerAfterMs: 50 });
+    const response = await fetch(origin + '/', { headers: { cookie: oldCookie } });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.equal(await response.json(), 'alice');
   });
 });
 
