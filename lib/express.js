@@ -139,6 +139,25 @@ function rememberedMaxAge(movedEntries, { maxAge, expires }) {
   return longer ? originalMaxAge : undefined;
 }
 
+/**
+ * A value from an express-session store as napi-session can store it: as it is, or, where devalue
+ * refuses it (a class instance, such as a database id that connect-mongo hands back), as JSON holds
+ * it — what express-session's JSON stores kept anyway. A value moved must never fail every request
+ * of its user.
+ */
+function storable(value) {
+  try {
+    stringify(value);
+    return value;
+  } catch {
+    try {
+      return JSON.parse(JSON.stringify(value)) ?? null;
+    } catch {
+      return value; // (not JSON either: a cycle through an instance; its save names the property)
+    }
+  }
+}
+
 /** Node's timers take at most 2³¹−1 ms (~24.8 days); a longer delay would fire at once. */
 const LONGEST_TIMER_MS = 2 ** 31 - 1;
 
@@ -467,7 +486,7 @@ class RequestSession {
     const old = await callStore(this.config.migrateFrom, 'get', id, this.config.sessions[sessionLimits].timeoutMs);
     if (old === null || typeof old !== 'object') return [];
     this.movedFrom = id;
-    return Object.entries(old);
+    return Object.entries(old).map(([key, value]) => [key, storable(value)]);
   }
 
   /**

@@ -750,6 +750,31 @@ describe('migrateFrom: the first request after the switch, on express-session\'s
     assert.doesNotMatch(setCookie, /Max-Age/);
   });
 
+  it('a value devalue refuses (a class instance a store handed back) moves as JSON holds it; the rest as it is', async () => {
+    class ObjectId {
+      constructor(hex) {
+        this.hex = hex;
+      }
+      toJSON() {
+        return this.hex;
+      }
+    }
+    class Profile {
+      constructor() {
+        this.name = 'alice';
+      }
+    }
+    const since = new Date(0);
+    const oldStore = { get: (sid, callback) => callback(null, { cookie: { originalMaxAge: null }, userId: new ObjectId('65f0c0ffee'), profile: new Profile(), since }) };
+    const cookie = `connect.sid=${encodeURIComponent(`s:${signature.sign('an-old-session-id', SECRET)}`)}`;
+    const origin = await serve(session(options({ migrateFrom: oldStore })), (app) => {
+      app.get('/', (req, res) => res.json({ userId: req.session.userId, profile: req.session.profile, since: req.session.since instanceof Date }));
+    });
+    const response = await fetch(origin + '/', { headers: { cookie } });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.deepEqual(await response.json(), { userId: '65f0c0ffee', profile: { name: 'alice' }, since: true });
+  });
+
   it('a timeout longer than Node\'s timers can wait (24.8 days) still waits for the old store', async () => {
     const { origin, oldCookie } = await signedInBefore({ timeout: 30 * 24 * 3600 }, undefined, {}, { answerAfterMs: 50 });
     const response = await fetch(origin + '/', { headers: { cookie: oldCookie } });
