@@ -588,14 +588,21 @@ class RequestSession {
   }
 
   async reload(object) {
+    if (this.isNew && !this.ended && this.movedFrom !== undefined) {
+      // Moved in this request and not stored here yet: the values are still the old store's, where
+      // express-session's reload() would read them too.
+      const moved = await this.#readOldSession();
+      if (moved.length === 0) throw new SessionError('ERR_SESSION_STORAGE', 'failed to load session: it is no longer stored');
+      this.#replaceValues(object, moved);
+      return;
+    }
     if (this.isNew || this.ended) throw new SessionError('ERR_SESSION_STORAGE', 'failed to load session: it is not stored');
     await this.native.load(this.native.sessionID);
     const entries = await this.native.entries();
     if (entries.length === 0) throw new SessionError('ERR_SESSION_STORAGE', 'failed to load session: it is no longer stored');
-    for (const key of Object.keys(object)) if (key !== COOKIE_KEY) delete object[key];
     this.stored.clear();
     this.#adopt(entries);
-    this.#assign(object, entries);
+    this.#replaceValues(object, entries);
   }
 
   async regenerate() {
@@ -650,6 +657,12 @@ class RequestSession {
 
   #assign(object, entries) {
     for (const [key, value] of entries) if (shown(key)) object[key] = value;
+  }
+
+  /** `object`'s values become `entries` (its cookie stays). */
+  #replaceValues(object, entries) {
+    for (const key of Object.keys(object)) if (key !== COOKIE_KEY) delete object[key];
+    this.#assign(object, entries);
   }
 
   /** The top-level keys of `object` whose values differ from the stored ones: [key, value, text]. */

@@ -739,6 +739,32 @@ describe('migrateFrom: the first request after the switch, on express-session\'s
     }
   });
 
+  it('reload() in it reads the old session again, as express-session\'s would; once that is gone, it fails', async () => {
+    const routes = (app) => {
+      app.get('/reload', (req, res, next) => {
+        req.session.user = 'mallory';
+        req.session.extra = 1;
+        req.session.reload((error) => (error ? next(error) : res.json({ user: req.session.user, extra: req.session.extra ?? null })));
+      });
+      app.get('/reload-after-regenerate', (req, res, next) =>
+        req.session.regenerate((error) => (error ? next(error) : req.session.reload((reloadError) => res.json(reloadError?.message ?? null)))),
+      );
+    };
+    const { origin, oldCookie, stored } = await signedInBefore({}, routes);
+    const response = await fetch(origin + '/reload', { headers: { cookie: oldCookie } });
+    assert.equal(response.status, 200, await response.clone().text());
+    assert.deepEqual(await response.json(), { user: 'alice', extra: null });
+    // The reloaded values moved: the new cookie reads them, the old session is gone.
+    const newCookie = response.headers.get('set-cookie').split(';')[0];
+    assert.equal(await (await fetch(origin + '/', { headers: { cookie: newCookie } })).json(), 'alice');
+    assert.equal(await stored(), null);
+
+    // regenerate() retired the old session: nothing is stored to reload, as in express-session.
+    const second = await signedInBefore({}, routes);
+    const failed = await fetch(second.origin + '/reload-after-regenerate', { headers: { cookie: second.oldCookie } });
+    assert.match(await failed.json(), /failed to load session/);
+  });
+
   it('a configured cookie.expires is the lifetime a moved session\'s own is compared with', async () => {
     const expires = new Date(Date.now() + 7 * 24 * 3600 * 1000);
     // An hour in express-session: shorter than the configured week, so the week applies.
