@@ -588,7 +588,7 @@ class RequestSession {
   }
 
   async reload(object) {
-    if (this.isNew && !this.ended && this.movedFrom !== undefined) {
+    if (this.isNew && this.movedFrom !== undefined) {
       // Moved in this request and not stored here yet: the values are still the old store's, where
       // express-session's reload() would read them too.
       const moved = await this.#readOldSession();

@@ -720,7 +720,7 @@ describe('migrateFrom: the first request after the switch, on express-session\'s
     });
     const oldCookie = `connect.sid=${before.jar.get('connect.sid')}`;
     const stored = () => new Promise((resolve, reject) => oldStore.get(oldId, (error, value) => (error ? reject(error) : resolve(value ?? null))));
-    return { origin, oldCookie, stored };
+    return { origin, oldCookie, stored, oldStore, oldId };
   }
 
   it('signing out in it lasts, with nothing left to save: deleting every value, or regenerate()', async () => {
@@ -749,7 +749,12 @@ describe('migrateFrom: the first request after the switch, on express-session\'s
       app.get('/reload-after-regenerate', (req, res, next) =>
         req.session.regenerate((error) => (error ? next(error) : req.session.reload((reloadError) => res.json(reloadError?.message ?? null)))),
       );
+      // The old session goes (another request moved it) between this request's read and its reload().
+      app.get('/reload-after-gone', (req, res) =>
+        goneStore.destroy(goneId, () => req.session.reload((reloadError) => res.json(reloadError?.message ?? null))),
+      );
     };
+    let goneStore, goneId;
     const { origin, oldCookie, stored } = await signedInBefore({}, routes);
     const response = await fetch(origin + '/reload', { headers: { cookie: oldCookie } });
     assert.equal(response.status, 200, await response.clone().text());
@@ -762,7 +767,12 @@ describe('migrateFrom: the first request after the switch, on express-session\'s
     // regenerate() retired the old session: nothing is stored to reload, as in express-session.
     const second = await signedInBefore({}, routes);
     const failed = await fetch(second.origin + '/reload-after-regenerate', { headers: { cookie: second.oldCookie } });
-    assert.match(await failed.json(), /failed to load session/);
+    assert.match(await failed.json(), /failed to load session: it is not stored/);
+
+    const third = await signedInBefore({}, routes);
+    ({ oldStore: goneStore, oldId: goneId } = third);
+    const gone = await fetch(third.origin + '/reload-after-gone', { headers: { cookie: third.oldCookie } });
+    assert.equal(await gone.json(), 'failed to load session: it is no longer stored');
   });
 
   it('a configured cookie.expires is the lifetime a moved session\'s own is compared with', async () => {
