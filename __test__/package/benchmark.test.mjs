@@ -92,6 +92,24 @@ describe('npm run bench', () => {
     assert.match(chart, /--stacks=bare,ours-memory/, 'the command in the caption');
     assert.match(readFileSync(markdown, 'utf8'), /^\| stack \| req\/s median \[min–max\] \|/m);
   });
+
+  it('runs the floor stack beside napi-session, and the floor passes the same checks', { timeout: 60_000 }, async () => {
+    const { code, stdout, stderr } = await bench([
+      '--stacks=bare,ours-memory,floor-memory',
+      '--mode=isolated',
+      '--rounds=1',
+      '--duration=0.3',
+      '--warmup=0.1',
+      '--sessions=40',
+      '--lost=20',
+      '--json',
+    ]);
+    assert.equal(code, 0, stderr);
+    // A store that lost updates or revived a destroyed session would not be a floor of this one.
+    assert.match(stderr, /floor: JS Map of V8 bytes\s+20 of 20 keys present\s+no/);
+    const floor = JSON.parse(stdout).modes.isolated.summary['floor-memory'];
+    assert.ok(floor.rps.median > 0 && floor.jsThreadCpuPerRequest.median > 0);
+  });
 });
 
 describe('benchmark statistics', () => {

@@ -30,6 +30,8 @@ export const STACKS = [
 export const EXTRA_STACKS = [
   // Express's own cost on top of node:http, without a session.
   { key: 'bare-express', label: 'bare Express 5', family: 'bare', server: 'bare-express.mjs', args: () => [] },
+  // The floor of any store that copies values: a JS Map of v8.serialize bytes, nothing else.
+  { key: 'floor-memory', label: 'floor: JS Map of V8 bytes', family: 'ours', driver: 'memory', server: 'floor.mjs', args: () => [] },
   // One tokio worker thread instead of one per core (tokio reads TOKIO_WORKER_THREADS).
   { key: 'ours-memory-1w', label: 'napi-session memory, 1 tokio worker', family: 'ours', driver: 'memory', server: 'napi-session.mjs', args: () => ['memory'], env: { TOKIO_WORKER_THREADS: '1' } },
   { key: 'ours-fs-1w', label: 'napi-session fs, 1 tokio worker', family: 'ours', driver: 'fs', server: 'napi-session.mjs', needs: 'dir', args: ({ dir }) => ['fs', dir], env: { TOKIO_WORKER_THREADS: '1' } },
