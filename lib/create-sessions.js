@@ -94,4 +94,40 @@ function createSessions(options) {
   return new Sessions(options);
 }
 
-module.exports = { createSessions, Sessions, signedSessionId, sessionLimits };
+/**
+ * The Sessions a framework integration (`integration`: its name, for messages) runs on: those it
+ * was given — as `{ sessions }`, or themselves — or new ones from createSessions() options.
+ * `frameworkOptions`: names the framework itself passes along with the integration's options.
+ */
+function sessionsFrom(options, integration, frameworkOptions = []) {
+  if (options instanceof Sessions) return options;
+  if (options === undefined) return createSessions();
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new SessionError(
+      'ERR_SESSION_CONFIG',
+      `${integration} takes an options object: createSessions() options, or { sessions: createSessions(...) } (got ${describe(options)}).`,
+    );
+  }
+  const { sessions, ...rest } = options;
+  for (const name of frameworkOptions) delete rest[name];
+  if (sessions === undefined) return createSessions(rest);
+  if (!(sessions instanceof Sessions)) {
+    throw new SessionError('ERR_SESSION_CONFIG', `${integration}: sessions must be what createSessions() returns (got ${describe(sessions)}).`);
+  }
+  const others = Object.keys(rest);
+  if (others.length > 0) {
+    throw new SessionError(
+      'ERR_SESSION_CONFIG',
+      `${integration}: give either createSessions() options or { sessions: createSessions(...) }, not both (also given: ${others.join(', ')}).`,
+    );
+  }
+  return sessions;
+}
+
+function describe(value) {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+module.exports = { createSessions, sessionsFrom, Sessions, signedSessionId, sessionLimits };

@@ -14,26 +14,15 @@
 // hooks and the request decorator apply to the whole app, not only to the plugin's own
 // encapsulation context), a display name and metadata (the Fastify versions it supports).
 
-const { createSessions, Sessions } = require('./create-sessions');
+const { sessionsFrom } = require('./create-sessions');
 
 /** Options Fastify itself may pass along with a plugin's own (register's). */
 const FASTIFY_OPTIONS = ['prefix', 'logLevel', 'logSerializers'];
 
-/** The Sessions to use: the one given as `sessions`, or new ones from createSessions() options. */
-function sessionsOf(options = {}) {
-  const { sessions, ...rest } = options;
-  for (const name of FASTIFY_OPTIONS) delete rest[name];
-  if (sessions === undefined) return createSessions(rest);
-  if (!(sessions instanceof Sessions) || Object.keys(rest).length > 0) {
-    throw new TypeError('napi-session/fastify: give either createSessions() options or { sessions: createSessions(...) }, not both');
-  }
-  return sessions;
-}
-
 function napiSession(fastify, options, done) {
   let sessions;
   try {
-    sessions = sessionsOf(options);
+    sessions = sessionsFrom(options, 'napi-session/fastify', FASTIFY_OPTIONS);
   } catch (error) {
     done(error);
     return;

@@ -12,21 +12,10 @@
 // bindings). It is committed after the handlers, and its Set-Cookie values are added to the
 // Response; a storage error goes to the app's onError.
 
-const { createSessions, Sessions } = require('./create-sessions');
-
-/** The Sessions to use: the one given as `sessions`, or new ones from createSessions() options. */
-function sessionsOf(options = {}) {
-  if (options instanceof Sessions) return options;
-  const { sessions, ...rest } = options;
-  if (sessions === undefined) return createSessions(rest);
-  if (!(sessions instanceof Sessions) || Object.keys(rest).length > 0) {
-    throw new TypeError('napi-session/hono: give either createSessions() options or { sessions: createSessions(...) }, not both');
-  }
-  return sessions;
-}
+const { sessionsFrom } = require('./create-sessions');
 
 function session(options) {
-  const sessions = sessionsOf(options);
+  const sessions = sessionsFrom(options, 'napi-session/hono');
   return async function napiSession(c, next) {
     const requestSession = sessions.fromRequest(c.req.raw);
     c.set('session', requestSession);

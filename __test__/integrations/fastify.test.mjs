@@ -124,4 +124,22 @@ describe('napi-session/fastify', () => {
     wrong.register(napiSession, { driver: 'mongo' });
     await assert.rejects(wrong.ready(), (error) => error.code === 'ERR_SESSION_CONFIG' && /unknown driver "mongo"/.test(error.message));
   });
+
+  it('refuses a wrong sessions option, or sessions beside createSessions() options, with a SessionError that says which', async () => {
+    const cases = [
+      [{ sessions: createSessions({ driver: 'memory' }), driver: 'fs' }, /not both \(also given: driver\)/],
+      [{ sessions: {} }, /sessions must be what createSessions\(\) returns \(got object\)/],
+    ];
+    for (const [options, message] of cases) {
+      const app = Fastify();
+      app.register(napiSession, options);
+      await assert.rejects(app.ready(), (error) => {
+        assert.equal(error.name, 'SessionError');
+        assert.equal(error.code, 'ERR_SESSION_CONFIG');
+        assert.match(error.message, /^napi-session\/fastify: /);
+        assert.match(error.message, message);
+        return true;
+      });
+    }
+  });
 });

@@ -68,4 +68,22 @@ describe('napi-session/hono', () => {
     down = false;
     assert.equal(await (await client.fetch('/')).text(), 'visit 2');
   });
+
+  it('refuses options it cannot use with a SessionError that says why', () => {
+    const cases = [
+      ['fs', /takes an options object: createSessions\(\) options, or \{ sessions: createSessions\(...\) \} \(got "fs"\)/],
+      [null, /takes an options object.*\(got null\)/],
+      [{ sessions: createSessions({ driver: 'memory' }), ttl: 5 }, /not both \(also given: ttl\)/],
+      [{ sessions: {} }, /sessions must be what createSessions\(\) returns \(got object\)/],
+    ];
+    for (const [options, message] of cases) {
+      assert.throws(
+        () => session(options),
+        (error) => error.name === 'SessionError' && error.code === 'ERR_SESSION_CONFIG' && /^napi-session\/hono/.test(error.message) && message.test(error.message),
+        String(options),
+      );
+    }
+    // Sessions themselves, or nothing at all (the defaults), are fine.
+    assert.equal(typeof session(createSessions({ driver: 'memory' })), 'function');
+  });
 });
