@@ -224,14 +224,33 @@ impl SessionLocks {
             files::make_own_dir_private(&self.dir);
         }
         match Description::open(&pool.path) {
-            Err(error) if error.kind() == io::ErrorKind::NotFound => {
-                files::make_private_dirs(&self.dir)?;
+            // (A file where a directory should be answers NotADirectory; making the directories
+            // then says which.)
+            Err(error) if matches!(error.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+                files::make_private_dirs(&self.dir)
+                    .map_err(|error| io::Error::new(error.kind(), DirectoryNotMade { dir: self.dir.clone(), error }))?;
                 Description::open(&pool.path)
             }
             opened => opened,
         }
     }
 }
+
+/// The lock directory (`<base>/.locks`, and `<base>` with it) could not be made — no session can
+/// be stored until it can, so the error names the directory rather than a session's lock.
+#[derive(Debug)]
+pub struct DirectoryNotMade {
+    pub dir: PathBuf,
+    pub error: io::Error,
+}
+
+impl std::fmt::Display for DirectoryNotMade {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "could not create the directory {}: {}", self.dir.display(), self.error)
+    }
+}
+
+impl std::error::Error for DirectoryNotMade {}
 
 /// The byte of the byte lock file that stands for session `id`: 60 of its random bits (the hex
 /// digits before its version digit, which is always 4). Two sessions share a byte (and so a lock,

@@ -34,7 +34,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
 
-use self::locks::{Budget, Held, SessionLocks, Wait, LOCK_DIR};
+use self::locks::{Budget, DirectoryNotMade, Held, SessionLocks, Wait, LOCK_DIR};
 use super::{now_ms, Expected, Saved, SessionStore};
 use crate::id::SessionId;
 use crate::{Error, Result};
@@ -271,7 +271,10 @@ impl Shared {
                 self.label(SESSION_FILE),
                 self.options.lock_timeout.as_millis()
             ))),
-            Err(error) => Err(self.io_error("lock", SESSION_FILE, error)),
+            Err(error) => Err(match error.get_ref().and_then(|inner| inner.downcast_ref::<DirectoryNotMade>()) {
+                Some(not_made) => Error::storage(format!("fs driver {not_made}")),
+                None => self.io_error("lock", SESSION_FILE, error),
+            }),
         }
     }
 

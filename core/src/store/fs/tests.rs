@@ -119,6 +119,22 @@ async fn a_directory_removed_under_the_store_is_made_again() {
 }
 
 #[tokio::test]
+async fn a_directory_that_cannot_be_made_is_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // <base>'s parent is a regular file: no directory can be made below it (a permission error
+    // would do as well, but the tests may run as root).
+    fs::write(dir.path().join("file"), b"").unwrap();
+    let store = FsStore::new(options(dir.path().join("file").join("sessions")));
+    let id = SessionId::generate();
+    let error = store.save(&id, b"x", HOUR, Expected::Any).await.unwrap_err();
+    assert_eq!(error.code, ErrorCode::Storage);
+    let message = error.message.clone();
+    assert!(message.contains("could not create the directory"), "{message}");
+    assert!(message.contains(&format!("file{}sessions", std::path::MAIN_SEPARATOR)), "{message}");
+    assert!(!message.contains("could not lock"), "not a lock's fault: {message}");
+}
+
+#[tokio::test]
 async fn idle_sessions_and_tombstones_expire_and_are_swept() {
     let dir = tempfile::tempdir().unwrap();
     let idle_timeout = Duration::from_millis(50);
