@@ -273,6 +273,23 @@ async fn a_message_names_the_operation_the_server_and_the_timeouts() {
     }
 }
 
+#[tokio::test]
+async fn a_tls_url_pointed_at_a_plain_server_says_to_check_tls() {
+    let server = RedisServer::start();
+    let plain = server.url();
+    let store = quick_store(&plain.replacen("redis://", "rediss://", 1));
+    let started = Instant::now();
+    let error = store.load(&SessionId::generate()).await.unwrap_err();
+    assert!(started.elapsed() < QUICK_LIMIT, "{:?}", started.elapsed());
+    assert_eq!(error.code, ErrorCode::Timeout, "{error}");
+    assert!(error.message.contains("speaks TLS there (the URL says rediss://)"), "{error}");
+    // Without TLS, no such hint.
+    server.pause();
+    let error = quick_store(&plain).load(&SessionId::generate()).await.unwrap_err();
+    server.resume();
+    assert!(!error.message.contains("TLS"), "{error}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cluster_outage_and_recovery() {
     let mut cluster = RedisCluster::start();

@@ -140,9 +140,12 @@ impl RedisStore {
     }
 
     fn timed_out(&self, action: &str) -> Error {
+        // A server without TLS reads a TLS greeting as the start of a command and waits for its
+        // end: to the client, a TLS URL pointed at a plain port looks like a server that is down.
+        let tls = if self.connector.uses_tls() { " and speaks TLS there (the URL says rediss://)" } else { "" };
         Error::timeout(format!(
             "redis driver: {} did not answer in time to {action} (connectTimeout {}, commandTimeout {}); \
-             check that the server is up and reachable, or raise the timeouts",
+             check that the server is up and reachable{tls}, or raise the timeouts",
             self.connector.description(),
             seconds(self.connect_timeout),
             seconds(self.command_timeout),

@@ -120,6 +120,8 @@ pub struct Connector {
     /// Where the store connects to, for error messages (no credentials): `redis://host:port`, or
     /// `Redis Cluster (host:port, …)`.
     description: String,
+    /// Whether it connects with TLS (`rediss://`).
+    tls: bool,
 }
 
 enum ClientKind {
@@ -131,15 +133,19 @@ impl Connector {
     /// Checks the URLs and certificates; connects nothing yet.
     pub fn new(servers: &Servers, tls: &Tls, connect_timeout: Duration, command_timeout: Duration) -> Result<Self> {
         let certificates = certificates(tls)?;
-        let (client, description) = match servers {
+        let (client, description, tls) = match servers {
             Servers::Single(url) => single(url, certificates, connect_timeout, command_timeout)?,
             Servers::Cluster(urls) => cluster(urls, certificates, connect_timeout, command_timeout)?,
         };
-        Ok(Self { client, connection: OnceCell::new(), description })
+        Ok(Self { client, connection: OnceCell::new(), description, tls })
     }
 
     pub fn description(&self) -> &str {
         &self.description
+    }
+
+    pub fn uses_tls(&self) -> bool {
+        self.tls
     }
 
     /// The shared connection, made now if it has not been made yet. Concurrent first uses wait
@@ -165,10 +171,11 @@ fn single(
     certificates: Option<TlsCertificates>,
     connect_timeout: Duration,
     command_timeout: Duration,
-) -> Result<(ClientKind, String)> {
+) -> Result<(ClientKind, String, bool)> {
     let info = url.into_connection_info().map_err(|error| invalid_url(url, error))?;
     let description = describe(info.addr());
-    if is_tls(info.addr()) {
+    let tls = is_tls(info.addr());
+    if tls {
         use_ring_for_tls();
     } else if certificates.is_some() {
         return Err(tls_without_rediss());
@@ -186,7 +193,7 @@ fn single(
         .set_number_of_retries(0)
         .set_connection_timeout(Some(connect_timeout))
         .set_response_timeout(Some(command_timeout));
-    Ok((ClientKind::Single { client, config }, description))
+    Ok((ClientKind::Single { client, config }, description, tls))
 }
 
 fn cluster(
@@ -194,7 +201,7 @@ fn cluster(
     certificates: Option<TlsCertificates>,
     connect_timeout: Duration,
     command_timeout: Duration,
-) -> Result<(ClientKind, String)> {
+) -> Result<(ClientKind, String, bool)> {
     if urls.is_empty() {
         return Err(Error::config("the redis driver's cluster option needs at least one node url"));
     }
@@ -204,7 +211,8 @@ fn cluster(
         .collect::<Result<Vec<_>>>()?;
     let addresses: Vec<String> = nodes.iter().map(|node| node.addr().to_string()).collect();
     let description = format!("Redis Cluster ({})", addresses.join(", "));
-    if nodes.iter().any(|node| is_tls(node.addr())) {
+    let tls = nodes.iter().any(|node| is_tls(node.addr()));
+    if tls {
         use_ring_for_tls();
     } else if certificates.is_some() {
         return Err(tls_without_rediss());
@@ -217,7 +225,7 @@ fn cluster(
         builder = builder.certs(certificates);
     }
     let client = builder.build().map_err(|error| Error::config(format!("redis driver {description}: {error}")))?;
-    Ok((ClientKind::Cluster(client), description))
+    Ok((ClientKind::Cluster(client), description, tls))
 }
 
 fn certificates(tls: &Tls) -> Result<Option<TlsCertificates>> {
