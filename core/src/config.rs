@@ -121,7 +121,7 @@ pub struct CookieOptions {
     pub domain: Option<String>,
     pub path: Option<String>,
     /// Seconds; 0 or more.
-    pub max_age: Option<f64>,
+    pub max_age: Option<SecondsOrZero>,
     pub same_site: Option<SameSiteOption>,
     pub secure: Option<bool>,
     #[serde(default)]
@@ -332,11 +332,9 @@ impl CookieOptions {
         if let Some(path) = self.path {
             config.path = path;
         }
-        if let Some(max_age) = self.max_age {
-            if !(max_age.is_finite() && max_age >= 0.0 && max_age <= MAX_TTL.as_secs_f64()) {
-                return Err(Error::config("cookie.maxAge must be a number of seconds, 0 or more"));
-            }
-            config.max_age = Some(max_age.floor() as i64);
+        if let Some(SecondsOrZero(max_age)) = self.max_age {
+            // (Within about a century, so it fits; Max-Age is whole seconds, rounded down.)
+            config.max_age = Some(i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX));
         }
         if let Some(SameSiteOption(same_site)) = self.same_site {
             config.same_site = same_site;
@@ -508,6 +506,10 @@ mod tests {
         assert!(error_of(r#"{"driver":{"name":"mongo"}}"#).starts_with("createSessions() option driver.name: unknown driver \"mongo\""));
         assert!(error_of(r#"{"ttl":0}"#).starts_with("createSessions() option ttl: 0 is not a number of seconds more than 0"));
         assert!(error_of(r#"{"ttl":"1h"}"#).starts_with("createSessions() option ttl: invalid type: string \"1h\", expected a number of seconds"));
+        assert!(error_of(r#"{"cookie":{"maxAge":"1h"}}"#)
+            .starts_with("createSessions() option cookie.maxAge: invalid type: string \"1h\", expected a number of seconds"));
+        assert!(error_of(r#"{"cookie":{"maxAge":-1}}"#)
+            .starts_with("createSessions() option cookie.maxAge: -1 is not a number of seconds, 0 or more"));
         assert!(error_of(r#"{"idleTimeout":1e20}"#).contains("idleTimeout"));
         assert!(error_of(r#"{"maxSize":1.5}"#).starts_with("createSessions() option maxSize: 1.5 is not a whole number"));
         assert!(error_of(r#"{"cookie":{"sameSite":"sideways"}}"#).starts_with("createSessions() option cookie.sameSite: sameSite must be"));
