@@ -3,7 +3,7 @@
 const { NativeSessions } = require('./native');
 const { nativeOptions } = require('./options');
 const { Session } = require('./session');
-const { callNative, SessionError } = require('./errors');
+const { callNative, describe, SessionError } = require('./errors');
 const { middleware } = require('./middleware');
 const { handle } = require('./handle');
 
@@ -122,12 +122,6 @@ function sessionsFrom(options, integration, frameworkOptions = []) {
     );
   }
   return sessions;
-}
-
-function describe(value) {
-  if (typeof value === 'string') return JSON.stringify(value);
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : typeof value;
 }
 
 module.exports = { createSessions, sessionsFrom, Sessions, signedSessionId, sessionLimits };

@@ -44,4 +44,11 @@ async function awaitNative(promise) {
   }
 }
 
-module.exports = { SessionError, toSessionError, callNative, awaitNative };
+/** What a message says an argument was: a string quoted, otherwise its kind. */
+function describe(value) {
+  if (typeof value === 'string') return JSON.stringify(value);
+  if (value === null) return 'null';
+  return Array.isArray(value) ? 'an array' : typeof value;
+}
+
+module.exports = { SessionError, toSessionError, callNative, awaitNative, describe };

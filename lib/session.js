@@ -5,7 +5,7 @@
 // once per request, off the JS thread — and a request that never reads storage never waits.
 
 const { encode, decode } = require('./handoff');
-const { SessionError, callNative, awaitNative } = require('./errors');
+const { SessionError, callNative, awaitNative, describe } = require('./errors');
 
 /**
  * What napi cannot carry is checked here: a key that is not a string, or holds a lone surrogate
@@ -49,11 +49,6 @@ function refuseCallback(method, argument) {
         "For express-session's API (callbacks, req.session.x = v), use napi-session/express.",
     );
   }
-}
-
-
-function describe(value) {
-  return typeof value === 'string' ? JSON.stringify(value) : typeof value;
 }
 
 /**
