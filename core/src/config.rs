@@ -510,6 +510,8 @@ mod tests {
             .starts_with("createSessions() option cookie.maxAge: invalid type: string \"1h\", expected a number of seconds"));
         assert!(error_of(r#"{"cookie":{"maxAge":-1}}"#)
             .starts_with("createSessions() option cookie.maxAge: -1 is not a number of seconds, 0 or more"));
+        assert!(error_of(r#"{"cookie":{"maxAge":1e20}}"#)
+            .starts_with("createSessions() option cookie.maxAge: 100000000000000000000 is not a number of seconds, 0 or more (and at most about 100 years)"));
         assert!(error_of(r#"{"idleTimeout":1e20}"#).contains("idleTimeout"));
         assert!(error_of(r#"{"maxSize":1.5}"#).starts_with("createSessions() option maxSize: 1.5 is not a whole number"));
         assert!(error_of(r#"{"cookie":{"sameSite":"sideways"}}"#).starts_with("createSessions() option cookie.sameSite: sameSite must be"));
